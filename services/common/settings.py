@@ -1,0 +1,60 @@
+"""Settings shared by both services; each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.common.roles import Role
+
+Environment = Literal["dev", "test", "production"]
+
+
+class TrustedIssuer(BaseModel):
+    """An issuer whose tokens we accept, where its public keys live, and which roles it may grant."""
+
+    issuer: str
+    jwks: str = Field(description="path of a JWKS file, or an https URL")
+    roles: list[Role]
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Environment = "dev"
+    data_dir: Path = Path(".qcr")
+    database_url: str = ""
+    db_pool_size: int = Field(10, ge=1, le=200)
+    db_echo: bool = False
+    jwt_audience: str = ""
+    trusted_issuers: list[TrustedIssuer] = []
+    jwt_leeway_seconds: int = Field(30, ge=0, le=120)
+    jwks_refresh_seconds: int = Field(60, ge=1)
+    max_body_bytes: int = Field(1_000_000, ge=1024)
+    log_level: str = "INFO"
+    cors_origins: list[str] = []
+
+    service_name: str = ""
+
+    @model_validator(mode="after")
+    def _fill_dev_defaults(self) -> ServiceSettings:
+        if not self.database_url:
+            if self.environment == "production":
+                raise ValueError("database_url is required in production")
+            self.database_url = f"sqlite+aiosqlite:///{self.data_dir / (self.service_name + '.db')}"
+        if self.environment == "production":
+            if self.database_url.startswith("sqlite"):
+                raise ValueError("production runs on PostgreSQL, not SQLite")
+            if not self.trusted_issuers:
+                raise ValueError("trusted_issuers must be configured in production")
+            dev_keys = str(self.data_dir / "keys")
+            if any(t.jwks.startswith(dev_keys) for t in self.trusted_issuers):
+                raise ValueError("production refuses the generated dev keys")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"

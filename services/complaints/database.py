@@ -1,0 +1,15 @@
+"""The complaints service's table metadata."""
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from services.common.db import NAMING_CONVENTION
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def load_models() -> MetaData:
+    """Import every table module so the metadata is complete (for Alembic and checks)."""
+    return Base.metadata

@@ -1,0 +1,18 @@
+"""The registry's table metadata."""
+
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase
+
+from services.common.db import NAMING_CONVENTION
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def load_models() -> MetaData:
+    """Import every table module so the metadata is complete (for Alembic and checks)."""
+    from services.registry.credit import models as _credit  # noqa: F401
+    from services.registry.enterprises import models as _enterprises  # noqa: F401
+
+    return Base.metadata

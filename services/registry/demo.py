@@ -1,0 +1,57 @@
+"""Demo enterprises and events for `qcr dev` (loaded once, into an empty registry)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import uscc as uscc_rules
+from services.common.auth import Principal
+from services.common.roles import Role
+from services.registry.credit import service as credit
+from services.registry.credit.rules import RuleSet
+from services.registry.credit.schemas import CreditEventCreate
+from services.registry.enterprises import service as enterprises
+from services.registry.enterprises.models import Enterprise
+from services.registry.enterprises.schemas import CheckOverride, EnterpriseCreate
+
+DEMO_ACTOR = Principal(role=Role.regulator, subject="demo-loader", issuer="qcr-dev")
+
+DEMO_ENTERPRISES = [
+    ("91450600", "MA5L0001", "防城港市海韵食品有限公司", "广西防城港市港口区渔洲路 8 号"),
+    ("91450600", "MA5L0002", "防城港市北部湾电器制造有限公司", "广西防城港市防城区工业园 2 号"),
+    ("91211300", "MA0Q0003", "朝阳市燕都乳业有限公司", "辽宁省朝阳市双塔区龙山街 5 号"),
+    ("91330100", "MA2H0004", "杭州西湖精密仪器有限公司", "浙江省杭州市西湖区文三路 99 号"),
+    ("92440300", "MA5F0005", "深圳市南山区明记五金店", "广东省深圳市南山区科技园 3 号"),
+]
+PILOT_CODE = "91350100M0001TGQXM"
+
+
+async def load(session: AsyncSession, *, rules: RuleSet, now: datetime) -> list[str]:
+    """Register the demo set if the registry is empty; returns the demo codes."""
+    codes = [uscc_rules.with_check_characters(head + body) for head, body, _, _ in DEMO_ENTERPRISES]
+    if (await session.execute(select(func.count()).select_from(Enterprise))).scalar_one():
+        return codes
+    for code, (_, _, name, address) in zip(codes, DEMO_ENTERPRISES, strict=True):
+        await enterprises.register(session, data=EnterpriseCreate(uscc=code, name=name, address=address),
+                                   actor=DEMO_ACTOR, rules=rules, now=now)
+    await enterprises.register(
+        session, rules=rules, now=now, actor=DEMO_ACTOR,
+        data=EnterpriseCreate(uscc=PILOT_CODE, name="福州市试点赋码企业有限公司",
+                              check_override=CheckOverride(reason="2015 pilot code, legal as issued")),
+    )
+    events = [
+        (codes[1], "spot_check_failed", "severe", "防城港市市场监督管理局", "防市监抽〔2026〕12号"),
+        (codes[1], "complaint_substantiated", "minor", "防城港市市场监督管理局", "demo-complaint-1"),
+        (codes[2], "administrative_penalty", "major", "朝阳市市场监督管理局", "朝市监罚〔2026〕7号"),
+        (codes[3], "award", "major", "浙江省市场监督管理局", "浙质奖〔2025〕3号"),
+    ]
+    for code, kind, severity, authority, ref in events:
+        await credit.record_event(
+            session, uscc=code, actor=DEMO_ACTOR, rules=rules, now=now,
+            data=CreditEventCreate(kind=kind, severity=severity, authority=authority, source_ref=ref,
+                                   occurred_at=now - timedelta(days=30)),
+        )
+    return codes

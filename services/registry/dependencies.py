@@ -1,0 +1,45 @@
+"""Registry-wide dependencies: the rules in force, the clock, and the enterprise named in the path."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+
+from services.common import uscc as uscc_rules
+from services.common.db import SessionDep
+from services.common.errors import Unprocessable
+from services.registry.credit.rules import RuleSet
+from services.registry.enterprises import service as enterprises
+from services.registry.enterprises.models import Enterprise
+
+
+def _rules(request: Request) -> RuleSet:
+    return request.app.state.rules
+
+
+def _now(request: Request) -> datetime:
+    return request.app.state.clock.now()
+
+
+def _path_code(
+    uscc: Annotated[str, Path(min_length=1, max_length=40, description="unified social credit code")],
+) -> str:
+    code = uscc_rules.normalise(uscc)
+    try:
+        uscc_rules.check_format(code)
+    except uscc_rules.UsccError as exc:
+        raise Unprocessable(f"uscc: {exc.message}",
+                            errors=[{"field": "uscc", "in": "path", "message": exc.message}]) from exc
+    return code
+
+
+async def _enterprise(session: SessionDep, code: Annotated[str, Depends(_path_code)]) -> Enterprise:
+    return await enterprises.get(session, code)
+
+
+RulesDep = Annotated[RuleSet, Depends(_rules)]
+NowDep = Annotated[datetime, Depends(_now)]
+UsccPathDep = Annotated[str, Depends(_path_code)]
+EnterpriseDep = Annotated[Enterprise, Depends(_enterprise)]

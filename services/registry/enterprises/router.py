@@ -1,0 +1,106 @@
+"""Enterprise endpoints."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from services.common.auth import OptionalPrincipalDep, Principal, require_roles
+from services.common.db import SessionDep
+from services.common.errors import responses
+from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.roles import Role
+from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
+from services.registry.enterprises import service
+from services.registry.enterprises.divisions import describe
+from services.registry.enterprises.models import Enterprise
+from services.registry.enterprises.schemas import (
+    EnterpriseCreate,
+    EnterpriseFull,
+    EnterprisePublic,
+    EnterpriseUpdate,
+    EntityType,
+    Region,
+)
+
+router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
+Regulator = Annotated[Principal, Depends(require_roles(Role.regulator))]
+
+
+def public_view(enterprise: Enterprise) -> EnterprisePublic:
+    facts = describe(enterprise.uscc)
+    return EnterprisePublic(
+        uscc=enterprise.uscc, name=enterprise.name,
+        region=Region(division=facts.division, province=facts.province),
+        entity_type=EntityType(registration_authority=facts.registration_authority,
+                               registration_authority_label=facts.authority_label,
+                               code=facts.entity_type, label=facts.entity_type_label),
+        status=enterprise.status, grade=enterprise.grade,
+    )
+
+
+def full_view(enterprise: Enterprise) -> EnterpriseFull:
+    return EnterpriseFull(
+        **public_view(enterprise).model_dump(),
+        address=enterprise.address, score=enterprise.score, rule_version=enterprise.rule_version,
+        check_override_reason=enterprise.check_override_reason, created_at=enterprise.created_at,
+        created_by=enterprise.created_by, updated_at=enterprise.updated_at,
+    )
+
+
+def sees_full_record(principal: Principal | None, code: str) -> bool:
+    if principal is None:
+        return False
+    return principal.role is Role.regulator or (
+        principal.role is Role.enterprise and principal.uscc == code)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=EnterpriseFull,
+             responses=responses(401, 403, 409, 422))
+async def create_enterprise(
+    actor: Regulator, body: EnterpriseCreate, session: SessionDep, rules: RulesDep, now: NowDep,
+    response: Response,
+) -> EnterpriseFull:
+    """Register an enterprise (regulator)."""
+    enterprise = await service.register(session, data=body, actor=actor, rules=rules, now=now)
+    response.headers["Location"] = f"/v1/enterprises/{enterprise.uscc}"
+    return full_view(enterprise)
+
+
+@router.get("", response_model=Page[EnterprisePublic], responses=responses(422))
+async def search_enterprises(
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=100, description="name substring")] = None,
+    region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="division code prefix")] = None,
+    grade: Annotated[str | None, Query(max_length=4)] = None,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 20,
+) -> Page[EnterprisePublic]:
+    """Search enterprises by name substring, region prefix and grade (public)."""
+    key = decode_cursor(cursor, 1)
+    rows = await service.search(session, q=q.strip() if q else None, region=region, grade=grade,
+                                after=str(key[0]) if key else None, limit=limit)
+    next_cursor = encode_cursor(rows[-1].uscc) if len(rows) == limit else None
+    return Page[EnterprisePublic](items=[public_view(e) for e in rows], next_cursor=next_cursor)
+
+
+@router.get("/{uscc}", response_model=EnterpriseFull | EnterprisePublic,
+            responses=responses(401, 404, 422))
+async def read_enterprise(
+    enterprise: EnterpriseDep, principal: OptionalPrincipalDep
+) -> EnterpriseFull | EnterprisePublic:
+    """One enterprise: the public subset, or the full record for a regulator or the enterprise."""
+    if sees_full_record(principal, enterprise.uscc):
+        return full_view(enterprise)
+    return public_view(enterprise)
+
+
+@router.patch("/{uscc}", response_model=EnterpriseFull, responses=responses(401, 403, 404, 422))
+async def update_enterprise(
+    actor: Regulator, enterprise: EnterpriseDep, body: EnterpriseUpdate, session: SessionDep,
+    now: NowDep,
+) -> EnterpriseFull:
+    """Change name, address or status (regulator)."""
+    updated = await service.update(session, enterprise=enterprise, data=body, now=now)
+    return full_view(updated)

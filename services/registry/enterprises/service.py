@@ -1,0 +1,100 @@
+"""Enterprise rules: registration with the code checks, updates, search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import uscc as uscc_rules
+from services.common.auth import Principal
+from services.common.db import insert_ignoring_conflicts
+from services.common.errors import Conflict, NotFound, Unprocessable
+from services.registry.credit import grading
+from services.registry.credit.rules import RuleSet
+from services.registry.enterprises.divisions import describe
+from services.registry.enterprises.models import Enterprise
+from services.registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
+
+
+def _check_code(code: str, *, override: bool) -> None:
+    if override:
+        return
+    try:
+        uscc_rules.check_digits(code)
+    except uscc_rules.UsccError as exc:
+        raise Unprocessable(
+            f"uscc: {exc.message}", errors=[{"field": "uscc", "in": "body", "rule": exc.rule,
+                                             "message": exc.message}],
+        ) from exc
+
+
+async def register(
+    session: AsyncSession, *, data: EnterpriseCreate, actor: Principal, rules: RuleSet, now: datetime
+) -> Enterprise:
+    _check_code(data.uscc, override=data.check_override is not None)
+    facts = describe(data.uscc)
+    assessment = grading.assess_clean(rules, now)
+    values = {
+        "uscc": data.uscc, "name": data.name, "address": data.address,
+        "division": facts.division, "registration_authority": facts.registration_authority,
+        "entity_type": facts.entity_type, "status": "active",
+        "check_override_reason": data.check_override.reason if data.check_override else None,
+        "score": assessment.score, "grade": assessment.grade,
+        "rule_version": assessment.rule_version, "explanation": assessment.explanation,
+        "graded_at": now, "regrade_due_at": None,
+        "created_at": now, "created_by": actor.actor, "updated_at": now,
+    }
+    statement = insert_ignoring_conflicts(session, Enterprise, ["uscc"]).values(**values)
+    result = await session.execute(statement.returning(Enterprise.uscc))
+    if result.scalar_one_or_none() is None:
+        raise Conflict(f"enterprise {data.uscc} is already registered", uscc=data.uscc)
+    await grading.record_change(session, uscc=data.uscc, old=None, new=assessment,
+                                cause="registered", cause_ref=None, actor=actor.actor, now=now)
+    enterprise = await session.get(Enterprise, data.uscc)
+    assert enterprise is not None
+    return enterprise
+
+
+async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> Enterprise:
+    statement = select(Enterprise).where(Enterprise.uscc == code)
+    if for_update:
+        statement = statement.with_for_update()
+    enterprise = (await session.execute(statement)).scalar_one_or_none()
+    if enterprise is None:
+        raise NotFound(f"no enterprise with code {code}", uscc=code)
+    return enterprise
+
+
+async def update(
+    session: AsyncSession, *, enterprise: Enterprise, data: EnterpriseUpdate, now: datetime
+) -> Enterprise:
+    changes = data.model_dump(exclude_unset=True)
+    for field in ("name", "status"):
+        if field in changes and changes[field] is None:
+            raise Unprocessable(f"{field} cannot be null",
+                                errors=[{"field": field, "in": "body", "message": "cannot be null"}])
+    for field, value in changes.items():
+        setattr(enterprise, field, value)
+    enterprise.updated_at = now
+    await session.flush()
+    return enterprise
+
+
+async def search(
+    session: AsyncSession, *, q: str | None, region: str | None, grade: str | None,
+    after: str | None, limit: int,
+) -> Sequence[Enterprise]:
+    statement = select(Enterprise).order_by(Enterprise.uscc).limit(limit)
+    if q:
+        escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(Enterprise.name.like(f"%{escaped}%", escape="\\"))
+    if region:
+        statement = statement.where(Enterprise.division.startswith(region, autoescape=True))
+    if grade:
+        statement = statement.where(Enterprise.grade == grade)
+    if after:
+        statement = statement.where(Enterprise.uscc > after)
+    return (await session.execute(statement)).scalars().all()

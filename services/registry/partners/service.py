@@ -1,0 +1,44 @@
+"""Batch credit status: any number of codes (up to the limit) in one query."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common import uscc as uscc_rules
+from services.registry.enterprises.models import Enterprise
+from services.registry.partners.schemas import BatchItem
+
+
+async def batch_status(session: AsyncSession, *, codes: list[str], now: datetime) -> list[BatchItem]:
+    normalised: list[tuple[str, str | None]] = []  # (code, format error)
+    for raw in codes:
+        code = uscc_rules.normalise(raw)
+        try:
+            uscc_rules.check_format(code)
+            normalised.append((code, None))
+        except uscc_rules.UsccError as exc:
+            normalised.append((raw[:40], exc.message))
+    lookup = sorted({code for code, error in normalised if error is None})
+    found: dict[str, Enterprise] = {}
+    if lookup:
+        rows = await session.execute(select(Enterprise).where(Enterprise.uscc.in_(lookup)))
+        found = {e.uscc: e for e in rows.scalars()}
+    items = []
+    for code, error in normalised:
+        if error is not None:
+            items.append(BatchItem(uscc=code, result="invalid", reason=error))
+        elif code in found:
+            e = found[code]
+            items.append(BatchItem(uscc=code, result="found", name=e.name, status=e.status,
+                                   score=e.score, grade=e.grade, rule_version=e.rule_version))
+        else:
+            # Registered pilot codes are found above; an unregistered code failing the check is invalid.
+            try:
+                uscc_rules.check_digits(code)
+                items.append(BatchItem(uscc=code, result="not_found"))
+            except uscc_rules.UsccError as exc:
+                items.append(BatchItem(uscc=code, result="invalid", reason=exc.message))
+    return items

@@ -1,0 +1,36 @@
+"""Registry settings (env prefix REGISTRY_)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from services.common.devkeys import COMPLAINTS_ISSUER, COMPLAINTS_KEY_NAME, DEV_ISSUER, DEV_KEY_NAME, jwks_path
+from services.common.roles import Role
+from services.common.settings import ServiceSettings, TrustedIssuer
+
+RULES_DIR = Path(__file__).parent / "credit" / "rules"
+
+
+class RegistrySettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    service_name: str = "registry"
+    jwt_audience: str = "registry"
+    rules_file: Path = RULES_DIR / "2026.1.toml"
+    batch_max_codes: int = Field(1000, ge=1, le=10000)
+    demo_data: bool = False
+
+    @model_validator(mode="after")
+    def _dev_issuers(self) -> RegistrySettings:
+        if not self.trusted_issuers and not self.is_production:
+            self.trusted_issuers = [
+                TrustedIssuer(issuer=DEV_ISSUER, jwks=str(jwks_path(self.data_dir, DEV_KEY_NAME)),
+                              roles=[Role.regulator, Role.enterprise, Role.partner]),
+                TrustedIssuer(issuer=COMPLAINTS_ISSUER,
+                              jwks=str(jwks_path(self.data_dir, COMPLAINTS_KEY_NAME)),
+                              roles=[Role.service]),
+            ]
+        return self
