@@ -44,7 +44,9 @@ def run_contracts(args: argparse.Namespace) -> int:
             path.write_text(text, encoding="utf-8")
             print(f"wrote {path.relative_to(ROOT)}")
     if drifted:
-        print("contracts drifted from the code: " + ", ".join(drifted)
-              + " (run `qcr contracts` and commit)", file=sys.stderr)
+        print(
+            "contracts drifted from the code: " + ", ".join(drifted) + " (run `qcr contracts` and commit)",
+            file=sys.stderr,
+        )
         return 1
     return 0

@@ -18,8 +18,9 @@ from services.complaints.settings import ComplaintsSettings
 from services.registry.settings import RegistrySettings
 
 
-def _settings(data_dir: Path | None, registry_url: str | None = None
-              ) -> tuple[RegistrySettings, ComplaintsSettings]:
+def _settings(
+    data_dir: Path | None, registry_url: str | None = None
+) -> tuple[RegistrySettings, ComplaintsSettings]:
     extra = {"data_dir": data_dir} if data_dir else {}
     registry = RegistrySettings(**extra)
     complaints_extra = dict(extra)
@@ -38,8 +39,15 @@ def _prepare(settings: RegistrySettings | ComplaintsSettings) -> None:
 
 
 def _server(app: object, host: str, port: int, workers: int = 1) -> uvicorn.Server:
-    config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False,  # type: ignore[arg-type]
-                            workers=workers, lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,  # type: ignore[arg-type]
+        workers=workers,
+        lifespan="on",
+    )
     return uvicorn.Server(config)
 
 
@@ -50,8 +58,7 @@ async def _load_demo(settings: RegistrySettings) -> list[str]:
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            return await demo.load(session, rules=load_rules(settings.rules_file),
-                                   now=SystemClock().now())
+            return await demo.load(session, rules=load_rules(settings.rules_file), now=SystemClock().now())
     finally:
         await engine.dispose()
 
@@ -72,14 +79,21 @@ Quality-credit registry, development mode (SQLite files and DEV keys in {args.da
   complaints  {complaints_url}    (API docs: {complaints_url}/docs)
 Demo enterprises: {", ".join(codes)}
 Sample tokens (1 hour; more with `qcr token --role R`):""")
-    for role, uscc in [(Role.regulator, None), (Role.enterprise, codes[0]), (Role.partner, None),
-                       (Role.handler, None), (Role.service, None)]:
+    for role, uscc in [
+        (Role.regulator, None),
+        (Role.enterprise, codes[0]),
+        (Role.partner, None),
+        (Role.handler, None),
+        (Role.service, None),
+    ]:
         print(f"  {role:<10} {mint(args.data_dir, role, uscc=uscc)}")
     print(flush=True)
 
     async def serve_both() -> None:
-        servers = [_server(registry_app(registry), args.host, args.registry_port),
-                   _server(complaints_app(complaints), args.host, args.complaints_port)]
+        servers = [
+            _server(registry_app(registry), args.host, args.registry_port),
+            _server(complaints_app(complaints), args.host, args.complaints_port),
+        ]
         await asyncio.gather(*(s.serve() for s in servers))
 
     asyncio.run(serve_both())
@@ -106,8 +120,9 @@ def run_migrate(args: argparse.Namespace) -> int:
     registry, complaints = _settings(args.data_dir)
     for settings in (registry, complaints):
         if args.service in (None, settings.service_name):
-            if settings.database_url.startswith("sqlite"):
+            if not settings.is_production:
                 settings.data_dir.mkdir(parents=True, exist_ok=True)
+                ensure_dev_keys(settings.data_dir)
             migrate.upgrade(settings.service_name, settings.database_url)
             print(f"{settings.service_name}: at head")
     return 0
@@ -126,8 +141,9 @@ def run_regrade(args: argparse.Namespace) -> int:
         try:
             while True:
                 async with session_factory(engine)() as session, session.begin():
-                    done = await credit.regrade_stale(session, rules=rules, now=SystemClock().now(),
-                                                      actor="system:regrade")
+                    done = await credit.regrade_stale(
+                        session, rules=rules, now=SystemClock().now(), actor="system:regrade"
+                    )
                 total += done
                 if done == 0:
                     return total

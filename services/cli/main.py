@@ -36,8 +36,11 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=dev.run_migrate)
 
     p = sub.add_parser("token", help="mint a dev token (refused in production)")
-    p.add_argument("--role", required=True,
-                   choices=["regulator", "enterprise", "partner", "handler", "service"])
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["regulator", "enterprise", "partner", "handler", "service"],
+    )
     p.add_argument("--uscc")
     p.add_argument("--sub")
     p.add_argument("--data-dir", type=Path, default=Path(".qcr"))

@@ -29,17 +29,29 @@ def audience_for(role: Role) -> str:
     return "complaints" if role is Role.handler else "registry"
 
 
-def mint(data_dir: Path, role: Role, *, uscc: str | None = None, subject: str | None = None,
-         ttl: int = 3600) -> str:
+def mint(
+    data_dir: Path,
+    role: Role,
+    *,
+    uscc: str | None = None,
+    subject: str | None = None,
+    ttl: int = 3600,
+) -> str:
     if production_configured():
         raise RuntimeError("refusing to mint dev tokens: settings say production")
     if role is Role.service:
         key, issuer = ensure_key(data_dir, COMPLAINTS_KEY_NAME), COMPLAINTS_ISSUER
     else:
         key, issuer = ensure_key(data_dir, DEV_KEY_NAME), DEV_ISSUER
-    return sign_token(key, issuer=issuer, audience=audience_for(role),
-                      subject=subject or ("complaints" if role is Role.service else f"dev-{role}"),
-                      role=role, uscc=uscc, ttl_seconds=ttl)
+    return sign_token(
+        key,
+        issuer=issuer,
+        audience=audience_for(role),
+        subject=subject or ("complaints" if role is Role.service else f"dev-{role}"),
+        role=role,
+        uscc=uscc,
+        ttl_seconds=ttl,
+    )
 
 
 def run_token(args: argparse.Namespace) -> int:

@@ -14,7 +14,12 @@ from services.common.auth import TokenVerifier
 from services.common.db import create_engine, session_factory
 from services.common.errors import Unavailable, install_error_handlers, responses
 from services.common.limits import BodyLimitMiddleware
-from services.common.observability import Metrics, RequestLogMiddleware, configure_logging, metrics_endpoint
+from services.common.observability import (
+    Metrics,
+    RequestLogMiddleware,
+    configure_logging,
+    metrics_endpoint,
+)
 from services.common.settings import ServiceSettings
 
 Startup = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -23,8 +28,11 @@ PROBLEM_SCHEMA = {
     "type": "object",
     "description": "RFC 9457 problem details",
     "properties": {
-        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
-        "detail": {"type": "string"}, "instance": {"type": "string"},
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
         "errors": {"type": "array", "items": {"type": "object"}},
     },
     "required": ["type", "title", "status", "detail"],
@@ -66,8 +74,7 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size,
-                               echo=settings.db_echo)
+        engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
         try:
@@ -83,8 +90,10 @@ def build_app(
     app.state.settings = settings
     app.state.metrics = Metrics(settings.service_name)
     app.state.verifier = TokenVerifier(
-        settings.trusted_issuers, audience=settings.jwt_audience,
-        leeway=settings.jwt_leeway_seconds, refresh_seconds=settings.jwks_refresh_seconds,
+        settings.trusted_issuers,
+        audience=settings.jwt_audience,
+        leeway=settings.jwt_leeway_seconds,
+        refresh_seconds=settings.jwks_refresh_seconds,
     )
     for key, value in (state or {}).items():
         setattr(app.state, key, value)
@@ -93,9 +102,12 @@ def build_app(
     for router in routers:
         app.include_router(router)
     if settings.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
-                           allow_methods=["GET", "POST", "PATCH"],
-                           allow_headers=["Authorization", "Content-Type"])
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type"],
+        )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestLogMiddleware, metrics=app.state.metrics)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -62,11 +63,20 @@ class KeySet:
                 self._install(response.json())
             self._loaded_at = time.monotonic()
             return
-        path = Path(self.source)
+        # Files are re-read when they change (key rotation without restart), checked once a second.
+        if time.monotonic() - self._loaded_at < 1 and self._keys:
+            return
+        document = await asyncio.to_thread(self._read_if_changed, Path(self.source))
+        if document is not None:
+            self._install(document)
+        self._loaded_at = time.monotonic()
+
+    def _read_if_changed(self, path: Path) -> dict[str, Any] | None:
         stamp = path.stat().st_mtime_ns
-        if stamp != self._stamp:
-            self._install(json.loads(path.read_text()))
-            self._stamp = stamp
+        if stamp == self._stamp:
+            return None
+        self._stamp = stamp
+        return json.loads(path.read_text())
 
     def _install(self, document: dict[str, Any]) -> None:
         keys: dict[str, jwt.PyJWK] = {}
@@ -80,8 +90,9 @@ class KeySet:
 
 
 class TokenVerifier:
-    def __init__(self, issuers: list[TrustedIssuer], *, audience: str, leeway: int,
-                 refresh_seconds: int = 60):
+    def __init__(
+        self, issuers: list[TrustedIssuer], *, audience: str, leeway: int, refresh_seconds: int = 60
+    ):
         self.audience = audience
         self.leeway = leeway
         self._issuers = {t.issuer: (t, KeySet(t.jwks, refresh_seconds)) for t in issuers}
@@ -107,8 +118,13 @@ class TokenVerifier:
             raise Unauthorized("token algorithm does not match its key")
         try:
             claims = jwt.decode(
-                token, key.key, algorithms=[alg], audience=self.audience, issuer=trusted.issuer,
-                leeway=self.leeway, options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+                token,
+                key.key,
+                algorithms=[alg],
+                audience=self.audience,
+                issuer=trusted.issuer,
+                leeway=self.leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
             )
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("token expired") from exc
@@ -127,8 +143,12 @@ class TokenVerifier:
         uscc = claims.get("uscc")
         if role is Role.enterprise and not uscc:
             raise Unauthorized("enterprise token without uscc claim")
-        return Principal(role=role, subject=str(claims["sub"]), issuer=trusted.issuer,
-                         uscc=str(uscc) if uscc else None)
+        return Principal(
+            role=role,
+            subject=str(claims["sub"]),
+            issuer=trusted.issuer,
+            uscc=str(uscc) if uscc else None,
+        )
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT signed by a trusted issuer")
@@ -160,8 +180,10 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in allowed:
-            raise Forbidden(f"role {principal.role} may not do this; allowed: "
-                            + ", ".join(sorted(str(r) for r in allowed)))
+            raise Forbidden(
+                f"role {principal.role} may not do this; allowed: "
+                + ", ".join(sorted(str(r) for r in allowed))
+            )
         return principal
 
     return dependency

@@ -44,11 +44,15 @@ def jwks_path(data_dir: Path, name: str) -> Path:
 
 
 def public_jwk(private_key: Ed25519PrivateKey) -> dict[str, str]:
-    raw = private_key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
-    return {"kty": "OKP", "crv": "Ed25519", "x": _b64url(raw), "alg": "EdDSA", "use": "sig",
-            "kid": hashlib.sha256(raw).hexdigest()[:16]}
+    raw = private_key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    return {
+        "kty": "OKP",
+        "crv": "Ed25519",
+        "x": _b64url(raw),
+        "alg": "EdDSA",
+        "use": "sig",
+        "kid": hashlib.sha256(raw).hexdigest()[:16],
+    }
 
 
 def write_jwks(path: Path, keys: list[dict[str, str]]) -> None:
@@ -64,8 +68,11 @@ def ensure_key(data_dir: Path, name: str) -> SigningKey:
     pem_path = directory / f"{name}.pem"
     if not pem_path.exists():
         key = Ed25519PrivateKey.generate()
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
         fd = os.open(pem_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(pem)
@@ -102,8 +109,14 @@ def sign_token(
 ) -> str:
     issued = int(now if now is not None else time.time())
     claims: dict[str, object] = {
-        "iss": issuer, "aud": audience, "sub": subject, "role": str(role),
-        "iat": issued, "nbf": issued, "exp": issued + ttl_seconds, "jti": uuid.uuid4().hex,
+        "iss": issuer,
+        "aud": audience,
+        "sub": subject,
+        "role": str(role),
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + ttl_seconds,
+        "jti": uuid.uuid4().hex,
     }
     if uscc:
         claims["uscc"] = uscc

@@ -101,8 +101,11 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
         message = str(err.get("msg", "invalid"))
         message = message.removeprefix("Value error, ")
         errors.append(
-            {"field": _field_name(tuple(err.get("loc", ()))), "in": str(err.get("loc", ("",))[0]),
-             "message": message}
+            {
+                "field": _field_name(tuple(err.get("loc", ()))),
+                "in": str(err.get("loc", ("",))[0]),
+                "message": message,
+            }
         )
     return errors
 
@@ -110,33 +113,60 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        return problem(exc.status, exc.title, exc.detail, slug=exc.slug,
-                       instance=request.url.path, headers=exc.headers, extra=exc.extra)
+        return problem(
+            exc.status,
+            exc.title,
+            exc.detail,
+            slug=exc.slug,
+            instance=request.url.path,
+            headers=exc.headers,
+            extra=exc.extra,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         errors = validation_errors(exc)
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
-        return problem(422, "Unprocessable content", detail or "invalid request",
-                       slug="validation", instance=request.url.path, extra={"errors": errors})
+        return problem(
+            422,
+            "Unprocessable content",
+            detail or "invalid request",
+            slug="validation",
+            instance=request.url.path,
+            extra={"errors": errors},
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
         title = titles.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else title
-        return problem(exc.status_code, title, detail, slug=title.lower().replace(" ", "-"),
-                       instance=request.url.path, headers=getattr(exc, "headers", None))
+        return problem(
+            exc.status_code,
+            title,
+            detail,
+            slug=title.lower().replace(" ", "-"),
+            instance=request.url.path,
+            headers=getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unhandled error", extra={"path": request.url.path})
-        return problem(500, "Internal server error", "an unexpected error occurred",
-                       slug="internal", instance=request.url.path)
+        return problem(
+            500,
+            "Internal server error",
+            "an unexpected error occurred",
+            slug="internal",
+            instance=request.url.path,
+        )
 
 
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"description": title, "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+    status: {
+        "description": title,
+        "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
     for status, title in [
         (401, "Missing or invalid token"),
         (403, "Not allowed for this principal"),

@@ -14,13 +14,24 @@ class _TooLarge(Exception):
 
 
 async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps({
-        "type": PROBLEM_TYPE_BASE + "payload-too-large", "title": "Payload too large",
-        "status": 413, "detail": f"request body exceeds {limit} bytes",
-    }).encode()
-    await send({"type": "http.response.start", "status": 413,
-                "headers": [(b"content-type", PROBLEM_MEDIA_TYPE.encode()),
-                            (b"content-length", str(len(body)).encode())]})
+    body = json.dumps(
+        {
+            "type": PROBLEM_TYPE_BASE + "payload-too-large",
+            "title": "Payload too large",
+            "status": 413,
+            "detail": f"request body exceeds {limit} bytes",
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", PROBLEM_MEDIA_TYPE.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 

@@ -32,7 +32,9 @@ def downgrade(service: str, url: str, revision: str = "base") -> None:
 
 def _configure(connection: Connection, metadata: MetaData) -> None:
     context.configure(
-        connection=connection, target_metadata=metadata, compare_type=True,
+        connection=connection,
+        target_metadata=metadata,
+        compare_type=True,
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():

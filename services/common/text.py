@@ -12,8 +12,8 @@ _SPACES = re.compile(r"\s+")
 
 
 def clean_line(value: str) -> str:
-    """NFKC, trimmed, inner whitespace collapsed; control characters refused."""
-    value = _SPACES.sub(" ", unicodedata.normalize("NFKC", value)).strip()
+    """NFC (full-width punctuation of Chinese names kept), trimmed, inner whitespace collapsed."""
+    value = _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
     if any(unicodedata.category(ch) == "Cc" for ch in value):
         raise ValueError("control characters are not allowed")
     if not value:
@@ -22,15 +22,15 @@ def clean_line(value: str) -> str:
 
 
 def clean_text(value: str) -> str:
-    value = unicodedata.normalize("NFKC", value).strip()
+    value = unicodedata.normalize("NFC", value).strip()
     if any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in value):
         raise ValueError("control characters are not allowed")
     return value
 
 
-def Line(max_length: int) -> type[str]:  # noqa: N802 - reads as a type in schemas
+def Line(max_length: int) -> type[str]:
     return Annotated[str, Field(min_length=1, max_length=max_length), AfterValidator(clean_line)]  # type: ignore[return-value]
 
 
-def Text(max_length: int) -> type[str]:  # noqa: N802
+def Text(max_length: int) -> type[str]:
     return Annotated[str, Field(max_length=max_length), AfterValidator(clean_text)]  # type: ignore[return-value]

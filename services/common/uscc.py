@@ -110,7 +110,6 @@ def with_check_characters(first16: str) -> str:
     return first17 + uscc_check_character(first17)
 
 
-
 def _format_only(raw: object) -> str:
     if not isinstance(raw, str):
         raise PydanticCustomError("uscc", "must be a string")
@@ -132,7 +131,9 @@ def _full_check(raw: object) -> str:
 
 
 _DOC = "unified social credit code (GB 32100-2015), 18 characters"
-UsccFormat = Annotated[str, BeforeValidator(_format_only),
-                       Field(description=_DOC, examples=["91350100M000100Y43"])]
-UsccChecked = Annotated[str, BeforeValidator(_full_check),
-                        Field(description=_DOC + ", both check characters verified")]
+UsccFormat = Annotated[
+    str, BeforeValidator(_format_only), Field(description=_DOC, examples=["91350100M000100Y43"])
+]
+UsccChecked = Annotated[
+    str, BeforeValidator(_full_check), Field(description=_DOC + ", both check characters verified")
+]

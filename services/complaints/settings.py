@@ -7,7 +7,13 @@ from pathlib import Path
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.common.devkeys import COMPLAINTS_KEY_NAME, DEV_ISSUER, DEV_KEY_NAME, jwks_path, keys_dir
+from services.common.devkeys import (
+    COMPLAINTS_KEY_NAME,
+    DEV_ISSUER,
+    DEV_KEY_NAME,
+    jwks_path,
+    keys_dir,
+)
 from services.common.roles import Role
 from services.common.settings import ServiceSettings, TrustedIssuer
 
@@ -25,8 +31,11 @@ class ComplaintsSettings(ServiceSettings):
         if not self.is_production:
             if not self.trusted_issuers:
                 self.trusted_issuers = [
-                    TrustedIssuer(issuer=DEV_ISSUER, jwks=str(jwks_path(self.data_dir, DEV_KEY_NAME)),
-                                  roles=[Role.handler, Role.regulator]),
+                    TrustedIssuer(
+                        issuer=DEV_ISSUER,
+                        jwks=str(jwks_path(self.data_dir, DEV_KEY_NAME)),
+                        roles=[Role.handler, Role.regulator],
+                    ),
                 ]
             if self.signing_key_file is None:
                 self.signing_key_file = keys_dir(self.data_dir) / f"{COMPLAINTS_KEY_NAME}.pem"

@@ -35,23 +35,55 @@ async def load(session: AsyncSession, *, rules: RuleSet, now: datetime) -> list[
     if (await session.execute(select(func.count()).select_from(Enterprise))).scalar_one():
         return codes
     for code, (_, _, name, address) in zip(codes, DEMO_ENTERPRISES, strict=True):
-        await enterprises.register(session, data=EnterpriseCreate(uscc=code, name=name, address=address),
-                                   actor=DEMO_ACTOR, rules=rules, now=now)
+        await enterprises.register(
+            session,
+            data=EnterpriseCreate(uscc=code, name=name, address=address),
+            actor=DEMO_ACTOR,
+            rules=rules,
+            now=now,
+        )
     await enterprises.register(
-        session, rules=rules, now=now, actor=DEMO_ACTOR,
-        data=EnterpriseCreate(uscc=PILOT_CODE, name="福州市试点赋码企业有限公司",
-                              check_override=CheckOverride(reason="2015 pilot code, legal as issued")),
+        session,
+        rules=rules,
+        now=now,
+        actor=DEMO_ACTOR,
+        data=EnterpriseCreate(
+            uscc=PILOT_CODE,
+            name="福州市试点赋码企业有限公司",
+            check_override=CheckOverride(reason="2015 pilot code, legal as issued"),
+        ),
     )
     events = [
         (codes[1], "spot_check_failed", "severe", "防城港市市场监督管理局", "防市监抽〔2026〕12号"),
-        (codes[1], "complaint_substantiated", "minor", "防城港市市场监督管理局", "demo-complaint-1"),
-        (codes[2], "administrative_penalty", "major", "朝阳市市场监督管理局", "朝市监罚〔2026〕7号"),
+        (
+            codes[1],
+            "complaint_substantiated",
+            "minor",
+            "防城港市市场监督管理局",
+            "demo-complaint-1",
+        ),
+        (
+            codes[2],
+            "administrative_penalty",
+            "major",
+            "朝阳市市场监督管理局",
+            "朝市监罚〔2026〕7号",
+        ),
         (codes[3], "award", "major", "浙江省市场监督管理局", "浙质奖〔2025〕3号"),
     ]
     for code, kind, severity, authority, ref in events:
         await credit.record_event(
-            session, uscc=code, actor=DEMO_ACTOR, rules=rules, now=now,
-            data=CreditEventCreate(kind=kind, severity=severity, authority=authority, source_ref=ref,
-                                   occurred_at=now - timedelta(days=30)),
+            session,
+            uscc=code,
+            actor=DEMO_ACTOR,
+            rules=rules,
+            now=now,
+            data=CreditEventCreate(
+                kind=kind,
+                severity=severity,
+                authority=authority,
+                source_ref=ref,
+                occurred_at=now - timedelta(days=30),
+            ),
         )
     return codes

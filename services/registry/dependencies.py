@@ -30,8 +30,9 @@ def _path_code(
     try:
         uscc_rules.check_format(code)
     except uscc_rules.UsccError as exc:
-        raise Unprocessable(f"uscc: {exc.message}",
-                            errors=[{"field": "uscc", "in": "path", "message": exc.message}]) from exc
+        raise Unprocessable(
+            f"uscc: {exc.message}", errors=[{"field": "uscc", "in": "path", "message": exc.message}]
+        ) from exc
     return code
 
 

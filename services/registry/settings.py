@@ -7,7 +7,13 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from services.common.devkeys import COMPLAINTS_ISSUER, COMPLAINTS_KEY_NAME, DEV_ISSUER, DEV_KEY_NAME, jwks_path
+from services.common.devkeys import (
+    COMPLAINTS_ISSUER,
+    COMPLAINTS_KEY_NAME,
+    DEV_ISSUER,
+    DEV_KEY_NAME,
+    jwks_path,
+)
 from services.common.roles import Role
 from services.common.settings import ServiceSettings, TrustedIssuer
 
@@ -27,10 +33,15 @@ class RegistrySettings(ServiceSettings):
     def _dev_issuers(self) -> RegistrySettings:
         if not self.trusted_issuers and not self.is_production:
             self.trusted_issuers = [
-                TrustedIssuer(issuer=DEV_ISSUER, jwks=str(jwks_path(self.data_dir, DEV_KEY_NAME)),
-                              roles=[Role.regulator, Role.enterprise, Role.partner]),
-                TrustedIssuer(issuer=COMPLAINTS_ISSUER,
-                              jwks=str(jwks_path(self.data_dir, COMPLAINTS_KEY_NAME)),
-                              roles=[Role.service]),
+                TrustedIssuer(
+                    issuer=DEV_ISSUER,
+                    jwks=str(jwks_path(self.data_dir, DEV_KEY_NAME)),
+                    roles=[Role.regulator, Role.enterprise, Role.partner],
+                ),
+                TrustedIssuer(
+                    issuer=COMPLAINTS_ISSUER,
+                    jwks=str(jwks_path(self.data_dir, COMPLAINTS_KEY_NAME)),
+                    roles=[Role.service],
+                ),
             ]
         return self

@@ -19,8 +19,13 @@ def assess_clean(rules: RuleSet, now: datetime) -> Assessment:
 
 def facts(event: CreditEvent) -> EventFacts:
     return EventFacts(
-        id=str(event.id), kind=event.kind, severity=event.severity, authority=event.authority,
-        source_ref=event.source_ref, occurred_at=event.occurred_at, expires_at=event.expires_at,
+        id=str(event.id),
+        kind=event.kind,
+        severity=event.severity,
+        authority=event.authority,
+        source_ref=event.source_ref,
+        occurred_at=event.occurred_at,
+        expires_at=event.expires_at,
         revoked=event.revoked_at is not None,
     )
 
@@ -30,9 +35,7 @@ async def events_of(session: AsyncSession, uscc: str) -> Sequence[CreditEvent]:
     return (await session.execute(statement)).scalars().all()
 
 
-async def assess_enterprise(
-    session: AsyncSession, uscc: str, rules: RuleSet, now: datetime
-) -> Assessment:
+async def assess_enterprise(session: AsyncSession, uscc: str, rules: RuleSet, now: datetime) -> Assessment:
     return assess([facts(e) for e in await events_of(session, uscc)], rules, now)
 
 
@@ -43,15 +46,29 @@ def is_current(enterprise: Enterprise, rules: RuleSet, now: datetime) -> bool:
 
 
 async def record_change(
-    session: AsyncSession, *, uscc: str, old: Enterprise | None, new: Assessment, cause: str,
-    cause_ref: str | None, actor: str, now: datetime,
+    session: AsyncSession,
+    *,
+    uscc: str,
+    old: Enterprise | None,
+    new: Assessment,
+    cause: str,
+    cause_ref: str | None,
+    actor: str,
+    now: datetime,
 ) -> GradeChange | None:
     if old is not None and (old.score, old.grade) == (new.score, new.grade):
         return None
     change = GradeChange(
-        uscc=uscc, old_score=old.score if old else None, old_grade=old.grade if old else None,
-        new_score=new.score, new_grade=new.grade, rule_version=new.rule_version, cause=cause,
-        cause_ref=cause_ref, changed_at=now, changed_by=actor,
+        uscc=uscc,
+        old_score=old.score if old else None,
+        old_grade=old.grade if old else None,
+        new_score=new.score,
+        new_grade=new.grade,
+        rule_version=new.rule_version,
+        cause=cause,
+        cause_ref=cause_ref,
+        changed_at=now,
+        changed_by=actor,
     )
     session.add(change)
     await session.flush()
@@ -59,13 +76,27 @@ async def record_change(
 
 
 async def regrade(
-    session: AsyncSession, *, enterprise: Enterprise, rules: RuleSet, now: datetime, cause: str,
-    cause_ref: str | None, actor: str,
+    session: AsyncSession,
+    *,
+    enterprise: Enterprise,
+    rules: RuleSet,
+    now: datetime,
+    cause: str,
+    cause_ref: str | None,
+    actor: str,
 ) -> GradeChange | None:
     """Recompute from the events and store; the caller holds the enterprise row lock."""
     assessment = await assess_enterprise(session, enterprise.uscc, rules, now)
-    change = await record_change(session, uscc=enterprise.uscc, old=enterprise, new=assessment,
-                                 cause=cause, cause_ref=cause_ref, actor=actor, now=now)
+    change = await record_change(
+        session,
+        uscc=enterprise.uscc,
+        old=enterprise,
+        new=assessment,
+        cause=cause,
+        cause_ref=cause_ref,
+        actor=actor,
+        now=now,
+    )
     enterprise.score = assessment.score
     enterprise.grade = assessment.grade
     enterprise.rule_version = assessment.rule_version

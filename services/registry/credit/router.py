@@ -32,82 +32,125 @@ EventReader = Annotated[Principal, Depends(require_roles(Role.regulator, Role.en
 
 def event_view(event: CreditEvent, now) -> CreditEventOut:  # type: ignore[no-untyped-def]
     return CreditEventOut.model_validate(
-        {**{c: getattr(event, c) for c in CreditEventOut.model_fields if hasattr(event, c)},
-         "status": service.event_status(event, now)})
+        {
+            **{c: getattr(event, c) for c in CreditEventOut.model_fields if hasattr(event, c)},
+            "status": service.event_status(event, now),
+        }
+    )
 
 
-@router.post("/v1/enterprises/{uscc}/credit-events", status_code=status.HTTP_201_CREATED,
-             response_model=CreditEventOut,
-             responses={200: {"model": CreditEventOut, "description": "replay: the original event"},
-                        **responses(401, 403, 404, 409, 422)})
+@router.post(
+    "/v1/enterprises/{uscc}/credit-events",
+    status_code=status.HTTP_201_CREATED,
+    response_model=CreditEventOut,
+    responses={
+        200: {"model": CreditEventOut, "description": "replay: the original event"},
+        **responses(401, 403, 404, 409, 422),
+    },
+)
 async def record_credit_event(
-    actor: Recorder, uscc: UsccPathDep, body: CreditEventCreate, session: SessionDep,
-    rules: RulesDep, now: NowDep, response: Response,
+    actor: Recorder,
+    uscc: UsccPathDep,
+    body: CreditEventCreate,
+    session: SessionDep,
+    rules: RulesDep,
+    now: NowDep,
+    response: Response,
 ) -> CreditEventOut:
     """Record a credit event (regulator, or the complaints service); replays return the original."""
-    recorded = await service.record_event(session, uscc=uscc, data=body, actor=actor, rules=rules,
-                                          now=now)
+    recorded = await service.record_event(session, uscc=uscc, data=body, actor=actor, rules=rules, now=now)
     if not recorded.created:
         response.status_code = status.HTTP_200_OK
     response.headers["Location"] = f"/v1/credit-events/{recorded.event.id}"
     return event_view(recorded.event, now)
 
 
-@router.get("/v1/enterprises/{uscc}/credit-events", response_model=Page[CreditEventOut],
-            responses=responses(401, 403, 404, 422))
+@router.get(
+    "/v1/enterprises/{uscc}/credit-events",
+    response_model=Page[CreditEventOut],
+    responses=responses(401, 403, 404, 422),
+)
 async def list_credit_events(
-    actor: EventReader, enterprise: EnterpriseDep, session: SessionDep, now: NowDep,
-    cursor: CursorQuery = None, limit: LimitQuery = 50,
+    actor: EventReader,
+    enterprise: EnterpriseDep,
+    session: SessionDep,
+    now: NowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
 ) -> Page[CreditEventOut]:
     """Credit events of one enterprise, newest first, revoked ones included."""
     ensure_own_code(actor, enterprise.uscc)
     key = decode_cursor(cursor, 2)
-    rows = await service.list_events(session, uscc=enterprise.uscc,
-                                     after=(str(key[0]), str(key[1])) if key else None, limit=limit)
-    next_cursor = (encode_cursor(rows[-1].recorded_at.isoformat(), str(rows[-1].id))
-                   if len(rows) == limit else None)
+    rows = await service.list_events(
+        session,
+        uscc=enterprise.uscc,
+        after=(str(key[0]), str(key[1])) if key else None,
+        limit=limit,
+    )
+    next_cursor = (
+        encode_cursor(rows[-1].recorded_at.isoformat(), str(rows[-1].id)) if len(rows) == limit else None
+    )
     return Page[CreditEventOut](items=[event_view(e, now) for e in rows], next_cursor=next_cursor)
 
 
-@router.post("/v1/credit-events/{event_id}/revocation", response_model=CreditEventOut,
-             responses=responses(401, 403, 404, 409, 422))
+@router.post(
+    "/v1/credit-events/{event_id}/revocation",
+    response_model=CreditEventOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
 async def revoke_credit_event(
-    actor: Regulator, event_id: uuid.UUID, body: RevocationCreate, session: SessionDep,
-    rules: RulesDep, now: NowDep,
+    actor: Regulator,
+    event_id: uuid.UUID,
+    body: RevocationCreate,
+    session: SessionDep,
+    rules: RulesDep,
+    now: NowDep,
 ) -> CreditEventOut:
     """Revoke an event (e.g. overturned on appeal); the enterprise is re-graded (regulator)."""
-    event = await service.revoke_event(session, event_id=event_id, reason=body.reason,
-                                       actor=actor, rules=rules, now=now)
+    event = await service.revoke_event(
+        session, event_id=event_id, reason=body.reason, actor=actor, rules=rules, now=now
+    )
     return event_view(event, now)
 
 
-@router.get("/v1/enterprises/{uscc}/credit", response_model=CreditAnswer,
-            responses=responses(404, 422))
+@router.get("/v1/enterprises/{uscc}/credit", response_model=CreditAnswer, responses=responses(404, 422))
 async def read_credit(
     enterprise: EnterpriseDep, session: SessionDep, rules: RulesDep, now: NowDep
 ) -> CreditAnswer:
     """Score, grade, list status and the explanation: which rules and which events made it."""
-    assessment = await service.current_assessment(session, enterprise=enterprise, rules=rules,
-                                                  now=now)
+    assessment = await service.current_assessment(session, enterprise=enterprise, rules=rules, now=now)
     grade = rules.grade_for(assessment.score)
     return CreditAnswer(
-        uscc=enterprise.uscc, name=enterprise.name, status=enterprise.status,
-        score=assessment.score, grade=assessment.grade,
-        grade_label={"zh": grade.zh, "en": grade.en}, rule_version=assessment.rule_version,
-        lists=[], explanation=explanation_items(assessment.explanation), as_of=now,
+        uscc=enterprise.uscc,
+        name=enterprise.name,
+        status=enterprise.status,
+        score=assessment.score,
+        grade=assessment.grade,
+        grade_label={"zh": grade.zh, "en": grade.en},
+        rule_version=assessment.rule_version,
+        lists=[],
+        explanation=explanation_items(assessment.explanation),
+        as_of=now,
     )
 
 
-@router.get("/v1/enterprises/{uscc}/credit/history", response_model=Page[GradeChangeOut],
-            responses=responses(404, 422))
+@router.get(
+    "/v1/enterprises/{uscc}/credit/history",
+    response_model=Page[GradeChangeOut],
+    responses=responses(404, 422),
+)
 async def read_credit_history(
-    enterprise: EnterpriseDep, session: SessionDep, cursor: CursorQuery = None,
+    enterprise: EnterpriseDep,
+    session: SessionDep,
+    cursor: CursorQuery = None,
     limit: LimitQuery = 50,
 ) -> Page[GradeChangeOut]:
     """Every grade change with its cause, newest first."""
     key = decode_cursor(cursor, 1)
-    rows = await service.history(session, uscc=enterprise.uscc,
-                                 before_id=int(key[0]) if key else None, limit=limit)
+    rows = await service.history(
+        session, uscc=enterprise.uscc, before_id=int(key[0]) if key else None, limit=limit
+    )
     next_cursor = encode_cursor(rows[-1].id) if len(rows) == limit else None
-    return Page[GradeChangeOut](items=[GradeChangeOut.model_validate(r) for r in rows],
-                                next_cursor=next_cursor)
+    return Page[GradeChangeOut](
+        items=[GradeChangeOut.model_validate(r) for r in rows], next_cursor=next_cursor
+    )

@@ -89,8 +89,14 @@ def load_rules(path: Path) -> RuleSet:
         if set(effects) != set(SEVERITIES):
             raise RulesError(f"{path}: kind {name} needs an effect for each of {SEVERITIES}")
         kinds[name] = Kind(name, spec["zh"], spec["en"], effects, frozenset(spec["recorders"]))
-    return RuleSet(str(data["version"]), int(data["base_score"]), int(data["min_score"]),
-                   int(data["max_score"]), grades, kinds)
+    return RuleSet(
+        str(data["version"]),
+        int(data["base_score"]),
+        int(data["min_score"]),
+        int(data["max_score"]),
+        grades,
+        kinds,
+    )
 
 
 def is_active(event: EventFacts, at: datetime) -> bool:
@@ -106,16 +112,29 @@ def assess(events: Iterable[EventFacts], rules: RuleSet, at: datetime) -> Assess
         kind = rules.kinds.get(event.kind)
         effect = kind.effects[event.severity] if kind else 0
         score += effect
-        explanation.append({
-            "event_id": event.id, "kind": event.kind, "severity": event.severity,
-            "authority": event.authority, "source_ref": event.source_ref,
-            "occurred_at": event.occurred_at.isoformat(),
-            "expires_at": event.expires_at.isoformat() if event.expires_at else None,
-            "effect": effect,
-            "reason": (f"{kind.zh} / {kind.en} ({event.severity}): {effect:+d}" if kind
-                       else f"kind {event.kind} has no effect under rules {rules.version}"),
-        })
+        explanation.append(
+            {
+                "event_id": event.id,
+                "kind": event.kind,
+                "severity": event.severity,
+                "authority": event.authority,
+                "source_ref": event.source_ref,
+                "occurred_at": event.occurred_at.isoformat(),
+                "expires_at": event.expires_at.isoformat() if event.expires_at else None,
+                "effect": effect,
+                "reason": (
+                    f"{kind.zh} / {kind.en} ({event.severity}): {effect:+d}"
+                    if kind
+                    else f"kind {event.kind} has no effect under rules {rules.version}"
+                ),
+            }
+        )
     score = max(rules.min_score, min(rules.max_score, score))
     expiries = [e.expires_at for e in active if e.expires_at is not None]
-    return Assessment(score=score, grade=rules.grade_for(score).grade, rule_version=rules.version,
-                      explanation=explanation, next_review_at=min(expiries) if expiries else None)
+    return Assessment(
+        score=score,
+        grade=rules.grade_for(score).grade,
+        rule_version=rules.version,
+        explanation=explanation,
+        next_review_at=min(expiries) if expiries else None,
+    )

@@ -31,8 +31,7 @@ class Recorded:
 
 
 def _invalid(field: str, message: str) -> Unprocessable:
-    return Unprocessable(f"{field}: {message}",
-                         errors=[{"field": field, "in": "body", "message": message}])
+    return Unprocessable(f"{field}: {message}", errors=[{"field": field, "in": "body", "message": message}])
 
 
 def _check_event(data: CreditEventCreate, *, rules: RuleSet, actor: Principal, now: datetime) -> None:
@@ -53,7 +52,12 @@ def issuer_of(actor: Principal) -> str:
 
 
 async def record_event(
-    session: AsyncSession, *, uscc: str, data: CreditEventCreate, actor: Principal, rules: RuleSet,
+    session: AsyncSession,
+    *,
+    uscc: str,
+    data: CreditEventCreate,
+    actor: Principal,
+    rules: RuleSet,
     now: datetime,
 ) -> Recorded:
     _check_event(data, rules=rules, actor=actor, now=now)
@@ -62,24 +66,45 @@ async def record_event(
     issuer = issuer_of(actor)
     event_id = uuid.uuid4()
     statement = insert_ignoring_conflicts(session, CreditEvent, ["issuer", "source_ref"]).values(
-        id=event_id, uscc=uscc, kind=data.kind, severity=data.severity, authority=data.authority,
-        source_ref=data.source_ref, issuer=issuer, summary=data.summary,
-        occurred_at=data.occurred_at, expires_at=data.expires_at, recorded_at=now,
+        id=event_id,
+        uscc=uscc,
+        kind=data.kind,
+        severity=data.severity,
+        authority=data.authority,
+        source_ref=data.source_ref,
+        issuer=issuer,
+        summary=data.summary,
+        occurred_at=data.occurred_at,
+        expires_at=data.expires_at,
+        recorded_at=now,
         recorded_by=actor.actor,
     )
     inserted = (await session.execute(statement.returning(CreditEvent.id))).scalar_one_or_none()
     if inserted is None:
-        original = (await session.execute(select(CreditEvent).where(
-            CreditEvent.issuer == issuer, CreditEvent.source_ref == data.source_ref))).scalar_one()
+        original = (
+            await session.execute(
+                select(CreditEvent).where(
+                    CreditEvent.issuer == issuer, CreditEvent.source_ref == data.source_ref
+                )
+            )
+        ).scalar_one()
         if (original.uscc, original.kind, original.severity) != (uscc, data.kind, data.severity):
             raise Conflict(
-                f"source_ref {data.source_ref!r} was already used by this issuer for a different "
-                "event", event_id=str(original.id))
+                f"source_ref {data.source_ref!r} was already used by this issuer for a different event",
+                event_id=str(original.id),
+            )
         return Recorded(original, created=False)
     if enterprise.status != "active":
         raise Conflict(f"enterprise {uscc} is {enterprise.status}; no new events")
-    await grading.regrade(session, enterprise=enterprise, rules=rules, now=now,
-                          cause="event_recorded", cause_ref=str(event_id), actor=actor.actor)
+    await grading.regrade(
+        session,
+        enterprise=enterprise,
+        rules=rules,
+        now=now,
+        cause="event_recorded",
+        cause_ref=str(event_id),
+        actor=actor.actor,
+    )
     event = await session.get(CreditEvent, event_id)
     assert event is not None
     return Recorded(event, created=True)
@@ -93,7 +118,12 @@ async def get_event(session: AsyncSession, event_id: uuid.UUID) -> CreditEvent:
 
 
 async def revoke_event(
-    session: AsyncSession, *, event_id: uuid.UUID, reason: str, actor: Principal, rules: RuleSet,
+    session: AsyncSession,
+    *,
+    event_id: uuid.UUID,
+    reason: str,
+    actor: Principal,
+    rules: RuleSet,
     now: datetime,
 ) -> CreditEvent:
     event = await get_event(session, event_id)
@@ -105,8 +135,15 @@ async def revoke_event(
     event.revoked_by = actor.actor
     event.revocation_reason = reason
     await session.flush()
-    await grading.regrade(session, enterprise=enterprise, rules=rules, now=now,
-                          cause="event_revoked", cause_ref=str(event_id), actor=actor.actor)
+    await grading.regrade(
+        session,
+        enterprise=enterprise,
+        rules=rules,
+        now=now,
+        cause="event_revoked",
+        cause_ref=str(event_id),
+        actor=actor.actor,
+    )
     return event
 
 
@@ -121,21 +158,26 @@ def event_status(event: CreditEvent, now: datetime) -> str:
 async def list_events(
     session: AsyncSession, *, uscc: str, after: tuple[str, str] | None, limit: int
 ) -> Sequence[CreditEvent]:
-    statement = (select(CreditEvent).where(CreditEvent.uscc == uscc)
-                 .order_by(CreditEvent.recorded_at.desc(), CreditEvent.id.desc()).limit(limit))
+    statement = (
+        select(CreditEvent)
+        .where(CreditEvent.uscc == uscc)
+        .order_by(CreditEvent.recorded_at.desc(), CreditEvent.id.desc())
+        .limit(limit)
+    )
     if after is not None:
         at, last_id = datetime.fromisoformat(after[0]), uuid.UUID(after[1])
         statement = statement.where(
-            (CreditEvent.recorded_at < at)
-            | ((CreditEvent.recorded_at == at) & (CreditEvent.id < last_id)))
+            (CreditEvent.recorded_at < at) | ((CreditEvent.recorded_at == at) & (CreditEvent.id < last_id))
+        )
     return (await session.execute(statement)).scalars().all()
 
 
 async def history(
     session: AsyncSession, *, uscc: str, before_id: int | None, limit: int
 ) -> Sequence[GradeChange]:
-    statement = (select(GradeChange).where(GradeChange.uscc == uscc)
-                 .order_by(GradeChange.id.desc()).limit(limit))
+    statement = (
+        select(GradeChange).where(GradeChange.uscc == uscc).order_by(GradeChange.id.desc()).limit(limit)
+    )
     if before_id is not None:
         statement = statement.where(GradeChange.id < before_id)
     return (await session.execute(statement)).scalars().all()
@@ -146,9 +188,13 @@ async def current_assessment(
 ) -> Assessment:
     """The stored grade when it is current; otherwise a fresh one (read-only, not stored)."""
     if grading.is_current(enterprise, rules, now):
-        return Assessment(score=enterprise.score, grade=enterprise.grade,
-                          rule_version=enterprise.rule_version, explanation=enterprise.explanation,
-                          next_review_at=enterprise.regrade_due_at)
+        return Assessment(
+            score=enterprise.score,
+            grade=enterprise.grade,
+            rule_version=enterprise.rule_version,
+            explanation=enterprise.explanation,
+            next_review_at=enterprise.regrade_due_at,
+        )
     return await grading.assess_enterprise(session, enterprise.uscc, rules, now)
 
 
@@ -156,14 +202,23 @@ async def regrade_stale(
     session: AsyncSession, *, rules: RuleSet, now: datetime, actor: str, batch: int = 500
 ) -> int:
     """Store fresh grades for enterprises graded under other rules or past an event's expiry."""
-    statement = (select(Enterprise)
-                 .where((Enterprise.rule_version != rules.version)
-                        | (Enterprise.regrade_due_at <= now))
-                 .order_by(Enterprise.uscc).limit(batch).with_for_update(skip_locked=True))
+    statement = (
+        select(Enterprise)
+        .where((Enterprise.rule_version != rules.version) | (Enterprise.regrade_due_at <= now))
+        .order_by(Enterprise.uscc)
+        .limit(batch)
+        .with_for_update(skip_locked=True)
+    )
     stale = (await session.execute(statement)).scalars().all()
     for enterprise in stale:
         cause = "rules_changed" if enterprise.rule_version != rules.version else "event_expired"
-        await grading.regrade(session, enterprise=enterprise, rules=rules, now=now, cause=cause,
-                              cause_ref=rules.version if cause == "rules_changed" else None,
-                              actor=actor)
+        await grading.regrade(
+            session,
+            enterprise=enterprise,
+            rules=rules,
+            now=now,
+            cause=cause,
+            cause_ref=rules.version if cause == "rules_changed" else None,
+            actor=actor,
+        )
     return len(stale)

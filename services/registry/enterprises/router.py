@@ -31,35 +31,51 @@ Regulator = Annotated[Principal, Depends(require_roles(Role.regulator))]
 def public_view(enterprise: Enterprise) -> EnterprisePublic:
     facts = describe(enterprise.uscc)
     return EnterprisePublic(
-        uscc=enterprise.uscc, name=enterprise.name,
+        uscc=enterprise.uscc,
+        name=enterprise.name,
         region=Region(division=facts.division, province=facts.province),
-        entity_type=EntityType(registration_authority=facts.registration_authority,
-                               registration_authority_label=facts.authority_label,
-                               code=facts.entity_type, label=facts.entity_type_label),
-        status=enterprise.status, grade=enterprise.grade,
+        entity_type=EntityType(
+            registration_authority=facts.registration_authority,
+            registration_authority_label=facts.authority_label,
+            code=facts.entity_type,
+            label=facts.entity_type_label,
+        ),
+        status=enterprise.status,
+        grade=enterprise.grade,
     )
 
 
 def full_view(enterprise: Enterprise) -> EnterpriseFull:
     return EnterpriseFull(
         **public_view(enterprise).model_dump(),
-        address=enterprise.address, score=enterprise.score, rule_version=enterprise.rule_version,
-        check_override_reason=enterprise.check_override_reason, created_at=enterprise.created_at,
-        created_by=enterprise.created_by, updated_at=enterprise.updated_at,
+        address=enterprise.address,
+        score=enterprise.score,
+        rule_version=enterprise.rule_version,
+        check_override_reason=enterprise.check_override_reason,
+        created_at=enterprise.created_at,
+        created_by=enterprise.created_by,
+        updated_at=enterprise.updated_at,
     )
 
 
 def sees_full_record(principal: Principal | None, code: str) -> bool:
     if principal is None:
         return False
-    return principal.role is Role.regulator or (
-        principal.role is Role.enterprise and principal.uscc == code)
+    return principal.role is Role.regulator or (principal.role is Role.enterprise and principal.uscc == code)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=EnterpriseFull,
-             responses=responses(401, 403, 409, 422))
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=EnterpriseFull,
+    responses=responses(401, 403, 409, 422),
+)
 async def create_enterprise(
-    actor: Regulator, body: EnterpriseCreate, session: SessionDep, rules: RulesDep, now: NowDep,
+    actor: Regulator,
+    body: EnterpriseCreate,
+    session: SessionDep,
+    rules: RulesDep,
+    now: NowDep,
     response: Response,
 ) -> EnterpriseFull:
     """Register an enterprise (regulator)."""
@@ -79,14 +95,19 @@ async def search_enterprises(
 ) -> Page[EnterprisePublic]:
     """Search enterprises by name substring, region prefix and grade (public)."""
     key = decode_cursor(cursor, 1)
-    rows = await service.search(session, q=q.strip() if q else None, region=region, grade=grade,
-                                after=str(key[0]) if key else None, limit=limit)
+    rows = await service.search(
+        session,
+        q=q.strip() if q else None,
+        region=region,
+        grade=grade,
+        after=str(key[0]) if key else None,
+        limit=limit,
+    )
     next_cursor = encode_cursor(rows[-1].uscc) if len(rows) == limit else None
     return Page[EnterprisePublic](items=[public_view(e) for e in rows], next_cursor=next_cursor)
 
 
-@router.get("/{uscc}", response_model=EnterpriseFull | EnterprisePublic,
-            responses=responses(401, 404, 422))
+@router.get("/{uscc}", response_model=EnterpriseFull | EnterprisePublic, responses=responses(401, 404, 422))
 async def read_enterprise(
     enterprise: EnterpriseDep, principal: OptionalPrincipalDep
 ) -> EnterpriseFull | EnterprisePublic:
@@ -98,7 +119,10 @@ async def read_enterprise(
 
 @router.patch("/{uscc}", response_model=EnterpriseFull, responses=responses(401, 403, 404, 422))
 async def update_enterprise(
-    actor: Regulator, enterprise: EnterpriseDep, body: EnterpriseUpdate, session: SessionDep,
+    actor: Regulator,
+    enterprise: EnterpriseDep,
+    body: EnterpriseUpdate,
+    session: SessionDep,
     now: NowDep,
 ) -> EnterpriseFull:
     """Change name, address or status (regulator)."""

@@ -26,33 +26,55 @@ def _check_code(code: str, *, override: bool) -> None:
         uscc_rules.check_digits(code)
     except uscc_rules.UsccError as exc:
         raise Unprocessable(
-            f"uscc: {exc.message}", errors=[{"field": "uscc", "in": "body", "rule": exc.rule,
-                                             "message": exc.message}],
+            f"uscc: {exc.message}",
+            errors=[{"field": "uscc", "in": "body", "rule": exc.rule, "message": exc.message}],
         ) from exc
 
 
 async def register(
-    session: AsyncSession, *, data: EnterpriseCreate, actor: Principal, rules: RuleSet, now: datetime
+    session: AsyncSession,
+    *,
+    data: EnterpriseCreate,
+    actor: Principal,
+    rules: RuleSet,
+    now: datetime,
 ) -> Enterprise:
     _check_code(data.uscc, override=data.check_override is not None)
     facts = describe(data.uscc)
     assessment = grading.assess_clean(rules, now)
     values = {
-        "uscc": data.uscc, "name": data.name, "address": data.address,
-        "division": facts.division, "registration_authority": facts.registration_authority,
-        "entity_type": facts.entity_type, "status": "active",
+        "uscc": data.uscc,
+        "name": data.name,
+        "address": data.address,
+        "division": facts.division,
+        "registration_authority": facts.registration_authority,
+        "entity_type": facts.entity_type,
+        "status": "active",
         "check_override_reason": data.check_override.reason if data.check_override else None,
-        "score": assessment.score, "grade": assessment.grade,
-        "rule_version": assessment.rule_version, "explanation": assessment.explanation,
-        "graded_at": now, "regrade_due_at": None,
-        "created_at": now, "created_by": actor.actor, "updated_at": now,
+        "score": assessment.score,
+        "grade": assessment.grade,
+        "rule_version": assessment.rule_version,
+        "explanation": assessment.explanation,
+        "graded_at": now,
+        "regrade_due_at": None,
+        "created_at": now,
+        "created_by": actor.actor,
+        "updated_at": now,
     }
     statement = insert_ignoring_conflicts(session, Enterprise, ["uscc"]).values(**values)
     result = await session.execute(statement.returning(Enterprise.uscc))
     if result.scalar_one_or_none() is None:
         raise Conflict(f"enterprise {data.uscc} is already registered", uscc=data.uscc)
-    await grading.record_change(session, uscc=data.uscc, old=None, new=assessment,
-                                cause="registered", cause_ref=None, actor=actor.actor, now=now)
+    await grading.record_change(
+        session,
+        uscc=data.uscc,
+        old=None,
+        new=assessment,
+        cause="registered",
+        cause_ref=None,
+        actor=actor.actor,
+        now=now,
+    )
     enterprise = await session.get(Enterprise, data.uscc)
     assert enterprise is not None
     return enterprise
@@ -74,8 +96,10 @@ async def update(
     changes = data.model_dump(exclude_unset=True)
     for field in ("name", "status"):
         if field in changes and changes[field] is None:
-            raise Unprocessable(f"{field} cannot be null",
-                                errors=[{"field": field, "in": "body", "message": "cannot be null"}])
+            raise Unprocessable(
+                f"{field} cannot be null",
+                errors=[{"field": field, "in": "body", "message": "cannot be null"}],
+            )
     for field, value in changes.items():
         setattr(enterprise, field, value)
     enterprise.updated_at = now
@@ -84,8 +108,13 @@ async def update(
 
 
 async def search(
-    session: AsyncSession, *, q: str | None, region: str | None, grade: str | None,
-    after: str | None, limit: int,
+    session: AsyncSession,
+    *,
+    q: str | None,
+    region: str | None,
+    grade: str | None,
+    after: str | None,
+    limit: int,
 ) -> Sequence[Enterprise]:
     statement = select(Enterprise).order_by(Enterprise.uscc).limit(limit)
     if q:

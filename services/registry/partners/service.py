@@ -32,8 +32,17 @@ async def batch_status(session: AsyncSession, *, codes: list[str], now: datetime
             items.append(BatchItem(uscc=code, result="invalid", reason=error))
         elif code in found:
             e = found[code]
-            items.append(BatchItem(uscc=code, result="found", name=e.name, status=e.status,
-                                   score=e.score, grade=e.grade, rule_version=e.rule_version))
+            items.append(
+                BatchItem(
+                    uscc=code,
+                    result="found",
+                    name=e.name,
+                    status=e.status,
+                    score=e.score,
+                    grade=e.grade,
+                    rule_version=e.rule_version,
+                )
+            )
         else:
             # Registered pilot codes are found above; an unregistered code failing the check is invalid.
             try:

@@ -1,0 +1,5 @@
+"""ASGI entry point for process managers (`uvicorn services.complaints.main:app`)."""
+
+from services.complaints.app import create_app
+
+app = create_app()

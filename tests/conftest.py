@@ -1,0 +1,83 @@
+"""Fixtures: every database test runs on SQLite and on the real PostgreSQL (never skipped)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.common.clock import FrozenClock
+from services.common.devkeys import ensure_dev_keys
+from services.registry.app import create_app as create_registry_app
+from services.registry.database import load_models as registry_models
+from services.registry.settings import RegistrySettings
+from tests.support import (
+    Backend,
+    Tokens,
+    drop_pg_database,
+    fresh_database_url,
+    migrated,
+    running,
+    wipe,
+)
+
+NOW = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data_dir = tmp_path_factory.mktemp("qcr-data")
+    ensure_dev_keys(data_dir)
+    return data_dir
+
+
+@pytest.fixture(scope="session")
+def tokens(keys_dir: Path) -> Tokens:
+    return Tokens(keys_dir)
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    tmp = tmp_path_factory.mktemp(f"db-{request.param}")
+    registry_url, registry_db = fresh_database_url(request.param, tmp, "registry")
+    complaints_url, complaints_db = fresh_database_url(request.param, tmp, "complaints")
+    try:
+        yield Backend(
+            request.param,
+            migrated("registry", registry_url),
+            migrated("complaints", complaints_url),
+        )
+    finally:
+        for name in (registry_db, complaints_db):
+            if name:
+                drop_pg_database(name)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(NOW)
+
+
+@pytest.fixture
+def registry_settings(backend: Backend, keys_dir: Path) -> RegistrySettings:
+    return RegistrySettings(
+        environment="test", data_dir=keys_dir, database_url=backend.registry_url, db_pool_size=5
+    )
+
+
+@pytest.fixture
+def registry_app(registry_settings: RegistrySettings, clock: FrozenClock) -> FastAPI:
+    return create_registry_app(registry_settings, clock=clock)
+
+
+@pytest.fixture
+async def registry(registry_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(registry_app) as client:
+        try:
+            yield client
+        finally:
+            await wipe(registry_app.state.engine, registry_models())

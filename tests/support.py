@@ -1,0 +1,139 @@
+"""Test helpers: databases per backend, apps on them, tokens."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from services.cli.tokens import mint
+from services.common import migrate
+from services.common.roles import Role
+
+PG_ADMIN_DSN = os.environ.get("QCR_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str
+    registry_url: str
+    complaints_url: str
+
+
+def pg_url(database: str) -> str:
+    base = PG_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{database}"
+
+
+async def _pg_admin(sql: str) -> None:
+    try:
+        connection = await asyncpg.connect(PG_ADMIN_DSN, timeout=10)
+    except (OSError, asyncpg.PostgresError) as exc:
+        raise RuntimeError(
+            f"PostgreSQL is required for the test suite and is unreachable at {PG_ADMIN_DSN}: {exc}"
+        ) from exc
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def create_pg_database(label: str) -> str:
+    name = f"qcr_test_{label}_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
+    return name
+
+
+def drop_pg_database(name: str) -> None:
+    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def fresh_database_url(backend_name: str, tmp: Path, label: str) -> tuple[str, str | None]:
+    """A new empty database; returns (url, pg database name to drop later or None)."""
+    if backend_name == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp / (label + '-' + uuid.uuid4().hex[:6] + '.db')}", None
+    name = create_pg_database(label)
+    return pg_url(name), name
+
+
+def migrated(service: str, url: str) -> str:
+    migrate.upgrade(service, url)
+    return url
+
+
+async def wipe(engine: AsyncEngine, metadata: MetaData) -> None:
+    async with engine.begin() as conn:
+        tables = list(reversed(metadata.sorted_tables))
+        if conn.dialect.name == "postgresql":
+            if tables:
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                await conn.execute(table.delete())
+
+
+@asynccontextmanager
+async def running(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+class Tokens:
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+
+    def __call__(
+        self, role: Role | str, uscc: str | None = None, subject: str | None = None, ttl: int = 600
+    ) -> dict[str, str]:
+        token = mint(self.data_dir, Role(role), uscc=uscc, subject=subject, ttl=ttl)
+        return {"Authorization": f"Bearer {token}"}
+
+
+def code(n: int, division: str = "450100") -> str:
+    """A valid code (both check characters right) for test enterprise number n."""
+    from services.common.uscc import with_check_characters
+
+    return with_check_characters(f"91{division}{n:08d}")
+
+
+async def register(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    uscc: str,
+    name: str = "测试企业有限公司",
+    **extra: object,
+) -> httpx.Response:
+    response = await client.post(
+        "/v1/enterprises", json={"uscc": uscc, "name": name, **extra}, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    return response
+
+
+def event_body(
+    source_ref: str = "罚字〔2026〕1号",
+    kind: str = "spot_check_failed",
+    severity: str = "severe",
+    **extra: object,
+) -> dict[str, object]:
+    return {
+        "kind": kind,
+        "severity": severity,
+        "authority": "南宁市市场监督管理局",
+        "source_ref": source_ref,
+        "occurred_at": "2026-11-01T00:00:00Z",
+        **extra,
+    }
