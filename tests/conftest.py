@@ -12,6 +12,9 @@ from fastapi import FastAPI
 
 from services.common.clock import FrozenClock
 from services.common.devkeys import ensure_dev_keys
+from services.complaints.app import create_app as create_complaints_app
+from services.complaints.database import load_models as complaints_models
+from services.complaints.settings import ComplaintsSettings
 from services.registry.app import create_app as create_registry_app
 from services.registry.database import load_models as registry_models
 from services.registry.settings import RegistrySettings
@@ -81,3 +84,30 @@ async def registry(registry_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
         finally:
             await wipe(registry_app.state.engine, registry_models())
+
+
+@pytest.fixture
+def complaints_settings(backend: Backend, keys_dir: Path) -> ComplaintsSettings:
+    return ComplaintsSettings(
+        environment="test",
+        data_dir=keys_dir,
+        database_url=backend.complaints_url,
+        db_pool_size=5,
+        dispatch_enabled=False,
+        intake_rate=(1000, 60),
+        tracking_rate=(1000, 60),
+    )
+
+
+@pytest.fixture
+def complaints_app(complaints_settings: ComplaintsSettings, clock: FrozenClock) -> FastAPI:
+    return create_complaints_app(complaints_settings, clock=clock)
+
+
+@pytest.fixture
+async def complaints(complaints_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with running(complaints_app) as client:
+        try:
+            yield client
+        finally:
+            await wipe(complaints_app.state.engine, complaints_models())

@@ -96,9 +96,14 @@ class Tokens:
         self.data_dir = data_dir
 
     def __call__(
-        self, role: Role | str, uscc: str | None = None, subject: str | None = None, ttl: int = 600
+        self,
+        role: Role | str,
+        uscc: str | None = None,
+        subject: str | None = None,
+        ttl: int = 600,
+        audience: str | None = None,
     ) -> dict[str, str]:
-        token = mint(self.data_dir, Role(role), uscc=uscc, subject=subject, ttl=ttl)
+        token = mint(self.data_dir, Role(role), uscc=uscc, subject=subject, ttl=ttl, audience=audience)
         return {"Authorization": f"Bearer {token}"}
 
 
@@ -137,3 +142,35 @@ def event_body(
         "occurred_at": "2026-11-01T00:00:00Z",
         **extra,
     }
+
+
+def complaint_body(**over: object) -> dict[str, object]:
+    body: dict[str, object] = {
+        "kind": "complaint",
+        "channel": "12315",
+        "target_uscc": code(1),
+        "category": "食品安全",
+        "product": "鲜牛奶",
+        "description": "购买的鲜牛奶在保质期内变质，商家拒绝退换。",
+        "reporter": {"name": "王小明", "phone": "13800138000", "email": "wxm@example.cn"},
+    }
+    body.update(over)
+    return body
+
+
+async def move(
+    client: httpx.AsyncClient,
+    headers: dict[str, str],
+    complaint_id: str,
+    *actions: str,
+    severity: str = "major",
+) -> httpx.Response:
+    response = None
+    for action in actions:
+        body: dict[str, object] = {"action": action, "note": f"内部备注：{action}"}
+        if action == "substantiate":
+            body["finding"] = {"severity": severity}
+        response = await client.post(f"/v1/complaints/{complaint_id}/transitions", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+    assert response is not None
+    return response

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import contracts, dev, tokens
+from services.cli import contracts, dev, outbox, tokens
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -45,11 +45,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sub")
     p.add_argument("--data-dir", type=Path, default=Path(".qcr"))
     p.add_argument("--ttl", type=int, default=3600)
+    p.add_argument(
+        "--aud",
+        choices=["registry", "complaints"],
+        help="audience (default: complaints for handler, registry otherwise)",
+    )
     p.set_defaults(run=tokens.run_token)
 
     p = sub.add_parser("regrade", help="store fresh grades after a rules change or expiries")
     p.add_argument("--data-dir", type=Path)
     p.set_defaults(run=dev.run_regrade)
+
+    outbox.add_parser(sub)
 
     p = sub.add_parser("contracts", help="export (or --check) the OpenAPI documents in contracts/")
     p.add_argument("--check", action="store_true")

@@ -36,6 +36,7 @@ def mint(
     uscc: str | None = None,
     subject: str | None = None,
     ttl: int = 3600,
+    audience: str | None = None,
 ) -> str:
     if production_configured():
         raise RuntimeError("refusing to mint dev tokens: settings say production")
@@ -46,7 +47,7 @@ def mint(
     return sign_token(
         key,
         issuer=issuer,
-        audience=audience_for(role),
+        audience=audience or audience_for(role),
         subject=subject or ("complaints" if role is Role.service else f"dev-{role}"),
         role=role,
         uscc=uscc,
@@ -63,7 +64,7 @@ def run_token(args: argparse.Namespace) -> int:
             return 2
         uscc = uscc_rules.normalise(args.uscc)
     try:
-        token = mint(args.data_dir, role, uscc=uscc, subject=args.sub, ttl=args.ttl)
+        token = mint(args.data_dir, role, uscc=uscc, subject=args.sub, ttl=args.ttl, audience=args.aud)
     except RuntimeError as exc:
         print(f"qcr token: {exc}", file=sys.stderr)
         return 1

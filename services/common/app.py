@@ -47,7 +47,7 @@ def health_router() -> APIRouter:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    @router.get("/readyz", responses=responses())
+    @router.get("/readyz", responses=responses(503))
     async def readyz(request: Request) -> dict[str, str]:
         """Readiness: the database answers."""
         try:

@@ -46,37 +46,43 @@ class KeySet:
         self.source = source
         self.refresh_seconds = refresh_seconds
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._stamp: float | None = None
+        self._stamp: int | None = None
         self._loaded_at = 0.0
+        self._lock = asyncio.Lock()
 
     async def get(self, kid: str) -> jwt.PyJWK | None:
-        await self._refresh_if_stale()
+        if self._due():
+            async with self._lock:  # one reload at a time; the others wait and reuse it
+                if self._due():
+                    await self._reload()
+                    self._loaded_at = time.monotonic()
         return self._keys.get(kid)
 
-    async def _refresh_if_stale(self) -> None:
-        if self.source.startswith(("http://", "https://")):
-            if time.monotonic() - self._loaded_at < self.refresh_seconds and self._keys:
-                return
+    def _is_url(self) -> bool:
+        return self.source.startswith(("http://", "https://"))
+
+    def _due(self) -> bool:
+        # URLs are cached for refresh_seconds; files are checked for changes once a second, so a
+        # rotated key set takes effect without a restart.
+        interval = self.refresh_seconds if self._is_url() else 1
+        return not self._keys or time.monotonic() - self._loaded_at >= interval
+
+    async def _reload(self) -> None:
+        if self._is_url():
             async with httpx.AsyncClient(timeout=5) as client:
                 response = await client.get(self.source)
                 response.raise_for_status()
                 self._install(response.json())
-            self._loaded_at = time.monotonic()
             return
-        # Files are re-read when they change (key rotation without restart), checked once a second.
-        if time.monotonic() - self._loaded_at < 1 and self._keys:
-            return
-        document = await asyncio.to_thread(self._read_if_changed, Path(self.source))
+        stamp, document = await asyncio.to_thread(self._read_if_changed, Path(self.source), self._stamp)
         if document is not None:
             self._install(document)
-        self._loaded_at = time.monotonic()
+            self._stamp = stamp
 
-    def _read_if_changed(self, path: Path) -> dict[str, Any] | None:
+    @staticmethod
+    def _read_if_changed(path: Path, known: int | None) -> tuple[int, dict[str, Any] | None]:
         stamp = path.stat().st_mtime_ns
-        if stamp == self._stamp:
-            return None
-        self._stamp = stamp
-        return json.loads(path.read_text())
+        return stamp, None if stamp == known else json.loads(path.read_text())
 
     def _install(self, document: dict[str, Any]) -> None:
         keys: dict[str, jwt.PyJWK] = {}

@@ -174,6 +174,8 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (409, "Conflict with the current state"),
         (413, "Payload too large"),
         (422, "Invalid input"),
+        (429, "Too many requests; see Retry-After"),
+        (503, "Service unavailable"),
     ]
 }
 

@@ -2,22 +2,57 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from services.common.app import build_app
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys
+from services.common.ratelimit import RateLimiter
+from services.complaints.cases.router import handlers, public
+from services.complaints.confidential import Vault, dev_key
+from services.complaints.outbox.dispatcher import Dispatcher
+from services.complaints.policy import load_policy
 from services.complaints.settings import ComplaintsSettings
+from services.complaints.stats.router import router as stats_router
 
 
 def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or ComplaintsSettings()
     if not settings.is_production:
         ensure_dev_keys(settings.data_dir)
+    keys = [k.get_secret_value() for k in settings.reporter_keys] or [dev_key(settings.data_dir)]
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def dispatcher(app: FastAPI) -> AsyncIterator[None]:
+        if not settings.dispatch_enabled:
+            yield
+            return
+        app.state.dispatcher = Dispatcher(sessions=app.state.sessions, settings=settings, clock=clock)
+        task = asyncio.create_task(app.state.dispatcher.run_forever(), name="outbox-dispatcher")
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     return build_app(
         settings,
         title="Quality complaints",
         description="Hotline complaints and reports, their workflow, and the feed to the registry.",
-        routers=[],
-        state={"clock": clock or SystemClock()},
+        routers=[public, handlers, stats_router],
+        startup=dispatcher,
+        state={
+            "clock": clock,
+            "policy": load_policy(),
+            "vault": Vault(keys),
+            "rate_limiter": RateLimiter(),
+            "rate_limits": {"intake": settings.intake_rate, "tracking": settings.tracking_rate},
+        },
     )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from services.common.devkeys import (
+    COMPLAINTS_ISSUER,
     COMPLAINTS_KEY_NAME,
     DEV_ISSUER,
     DEV_KEY_NAME,
@@ -23,20 +24,45 @@ class ComplaintsSettings(ServiceSettings):
 
     service_name: str = "complaints"
     jwt_audience: str = "complaints"
+    max_body_bytes: int = Field(9_000_000, ge=1024)
+
+    # Confidential reporter data: Fernet keys, newest first (rotation keeps old ones for reading).
+    reporter_keys: list[SecretStr] = Field(default_factory=list)
+
+    # Public routes, per client address: (requests, window seconds).
+    intake_rate: tuple[int, int] = (20, 60)
+    tracking_rate: tuple[int, int] = (60, 60)
+    max_attachment_bytes: int = Field(2_000_000, ge=1)
+
+    # The feed to the registry.
     registry_url: str = "http://127.0.0.1:8001"
     signing_key_file: Path | None = None
+    service_issuer: str = COMPLAINTS_ISSUER
+    authority_name: str = "市场监督管理投诉举报处理机构（12315）"
+    dispatch_enabled: bool = True
+    dispatch_interval_seconds: float = Field(1.0, gt=0)
+    dispatch_batch: int = Field(20, ge=1, le=500)
+    lease_seconds: float = Field(30, gt=0)
+    backoff_base_seconds: float = Field(1.0, gt=0)
+    backoff_max_seconds: float = Field(300, gt=0)
+    registry_timeout_seconds: float = Field(5, gt=0)
 
     @model_validator(mode="after")
     def _dev_defaults(self) -> ComplaintsSettings:
-        if not self.is_production:
-            if not self.trusted_issuers:
-                self.trusted_issuers = [
-                    TrustedIssuer(
-                        issuer=DEV_ISSUER,
-                        jwks=str(jwks_path(self.data_dir, DEV_KEY_NAME)),
-                        roles=[Role.handler, Role.regulator],
-                    ),
-                ]
+        if self.is_production:
+            if not self.reporter_keys:
+                raise ValueError("reporter_keys must be configured in production")
             if self.signing_key_file is None:
-                self.signing_key_file = keys_dir(self.data_dir) / f"{COMPLAINTS_KEY_NAME}.pem"
+                raise ValueError("signing_key_file must be configured in production")
+            return self
+        if not self.trusted_issuers:
+            self.trusted_issuers = [
+                TrustedIssuer(
+                    issuer=DEV_ISSUER,
+                    jwks=str(jwks_path(self.data_dir, DEV_KEY_NAME)),
+                    roles=[Role.handler, Role.regulator],
+                ),
+            ]
+        if self.signing_key_file is None:
+            self.signing_key_file = keys_dir(self.data_dir) / f"{COMPLAINTS_KEY_NAME}.pem"
         return self
