@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import contracts, dev, outbox, tokens
+from services.cli import contracts, dev, imports, outbox, tokens
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(run=dev.run_regrade)
 
     outbox.add_parser(sub)
+    imports.add_parser(sub)
 
     p = sub.add_parser("contracts", help="export (or --check) the OpenAPI documents in contracts/")
     p.add_argument("--check", action="store_true")

@@ -1,0 +1,217 @@
+"""Bulk import: all rows or none, new enterprises only (re-runs skip what is there), graded on load.
+
+The file is validated and graded first (nothing is written if any row is bad), then written in one
+transaction: PostgreSQL by COPY, SQLite by batched inserts.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.registry.credit.models import CreditEvent, GradeChange
+from services.registry.credit.rules import EventFacts, assess, load_rules
+from services.registry.enterprises.divisions import describe
+from services.registry.enterprises.models import Enterprise
+from services.registry.imports import reader
+from services.registry.imports.reader import BadRow
+
+IMPORT_ISSUER = "qcr-import/cli"
+CHUNK_ROWS = 20_000
+
+ENTERPRISE_COLUMNS = [c.name for c in Enterprise.__table__.columns]
+EVENT_COLUMNS = [c.name for c in CreditEvent.__table__.columns]
+CHANGE_COLUMNS = [c.name for c in GradeChange.__table__.columns if c.name != "id"]
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class Prepared:
+    """Rows ready to write, in column order; the explanation JSON already encoded."""
+
+    keys: list[tuple[int, str, list[str]]] = field(default_factory=list)  # line, uscc, source_refs
+    bad: list[BadRow] = field(default_factory=list)
+    enterprises: list[tuple[Any, ...]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+    changes: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def extend(self, other: Prepared) -> None:
+        for name in ("keys", "bad", "enterprises", "events", "changes"):
+            getattr(self, name).extend(getattr(other, name))
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    enterprises: int
+    events: int
+    skipped_existing: int
+
+
+def prepare_chunk(chunk: list[tuple[int, Any]], rules_file: Path, now: datetime, actor: str) -> Prepared:
+    """Validate and grade one chunk of records."""
+    rules = load_rules(rules_file)
+    rows, bad = reader.validate(chunk, rules=rules, now=now)
+    out = Prepared(bad=bad)
+    for row in rows:
+        facts = describe(row.uscc)
+        graded = []
+        for e in row.events:
+            event_id = uuid.uuid4()
+            graded.append(
+                EventFacts(
+                    str(event_id),
+                    e.kind,
+                    e.severity,
+                    e.authority,
+                    e.source_ref,
+                    e.occurred_at,
+                    e.expires_at,
+                    False,
+                )
+            )
+            out.events.append(
+                (
+                    event_id,
+                    row.uscc,
+                    e.kind,
+                    e.severity,
+                    e.authority,
+                    e.source_ref,
+                    IMPORT_ISSUER,
+                    e.summary,
+                    e.occurred_at,
+                    e.expires_at,
+                    now,
+                    actor,
+                    None,
+                    None,
+                    None,
+                )
+            )
+        grade = assess(graded, rules, now)
+        out.enterprises.append(
+            (
+                row.uscc,
+                row.name,
+                facts.division,
+                facts.registration_authority,
+                facts.entity_type,
+                row.address,
+                "active",
+                None,
+                grade.score,
+                grade.grade,
+                grade.rule_version,
+                json.dumps(grade.explanation, ensure_ascii=False),
+                now,
+                grade.next_review_at,
+                now,
+                actor,
+                now,
+            )
+        )
+        out.changes.append(
+            (row.uscc, None, None, grade.score, grade.grade, grade.rule_version, "imported", None, now, actor)
+        )
+        out.keys.append((row.line, row.uscc, [e.source_ref for e in row.events]))
+    return out
+
+
+def _chunks(path: Path) -> Iterator[list[tuple[int, Any]]]:
+    records = reader.raw_records(path)
+    while chunk := list(islice(records, CHUNK_ROWS)):
+        yield chunk
+
+
+def prepare(path: Path, *, rules_file: Path, now: datetime, actor: str, progress: Progress) -> Prepared:
+    """The whole file, validated and graded; repeats across the file reported as bad rows."""
+    result = Prepared()
+    done = 0
+    for chunk in _chunks(path):
+        result.extend(prepare_chunk(chunk, rules_file, now, actor))
+        done += len(chunk)
+        progress("validated", done, done)
+    result.bad.extend(_repeats(result.keys))
+    result.bad.sort(key=lambda b: b.line)
+    return result
+
+
+def _repeats(keys: list[tuple[int, str, list[str]]]) -> list[BadRow]:
+    bad: list[BadRow] = []
+    seen_codes: dict[str, int] = {}
+    seen_refs: dict[str, int] = {}
+    for line, code, refs in keys:
+        if code in seen_codes:
+            bad.append(BadRow(line, f"uscc {code} repeats line {seen_codes[code]}"))
+        seen_codes.setdefault(code, line)
+        for ref in refs:
+            if ref in seen_refs:
+                bad.append(BadRow(line, f"source_ref {ref!r} repeats line {seen_refs[ref]}"))
+            seen_refs.setdefault(ref, line)
+    return bad
+
+
+async def _existing(conn: AsyncConnection, codes: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(codes), 5000):
+        rows = await conn.execute(
+            select(Enterprise.uscc).where(Enterprise.uscc.in_(codes[start : start + 5000]))
+        )
+        found.update(rows.scalars())
+    return found
+
+
+async def _copy(
+    conn: AsyncConnection, table: str, columns: list[str], rows: list[tuple[Any, ...]], progress: Progress
+) -> None:
+    raw = (await conn.get_raw_connection()).driver_connection
+    step = 100_000
+    for start in range(0, len(rows), step):
+        await raw.copy_records_to_table(table, records=rows[start : start + step], columns=columns)
+        progress(table, min(start + step, len(rows)), len(rows))
+
+
+async def _insert(
+    conn: AsyncConnection, table: Any, columns: list[str], rows: list[tuple[Any, ...]], progress: Progress
+) -> None:
+    decode = "explanation" in columns
+    step = 5_000
+    for start in range(0, len(rows), step):
+        batch = [dict(zip(columns, r, strict=True)) for r in rows[start : start + step]]
+        if decode:
+            for record in batch:
+                record["explanation"] = json.loads(record["explanation"])
+        await conn.execute(insert(table), batch)
+        progress(table.name, min(start + step, len(rows)), len(rows))
+
+
+async def load(conn: AsyncConnection, prepared: Prepared, *, progress: Progress) -> ImportResult:
+    """Write the enterprises not registered yet, with their events; the caller owns the transaction."""
+    existing = await _existing(conn, [k[1] for k in prepared.keys])
+    keep = [k[1] not in existing for k in prepared.keys]
+    enterprises = [r for r, k in zip(prepared.enterprises, keep, strict=True) if k]
+    changes = [r for r, k in zip(prepared.changes, keep, strict=True) if k]
+    events = [r for r in prepared.events if r[1] not in existing] if existing else prepared.events
+    targets = [
+        (Enterprise.__table__, ENTERPRISE_COLUMNS, enterprises),
+        (CreditEvent.__table__, EVENT_COLUMNS, events),
+        (GradeChange.__table__, CHANGE_COLUMNS, changes),
+    ]
+    for table, columns, rows in targets:
+        if not rows:
+            continue
+        if conn.dialect.name == "postgresql":
+            await _copy(conn, table.name, columns, rows, progress)
+        else:
+            await _insert(conn, table, columns, rows, progress)
+    return ImportResult(enterprises=len(enterprises), events=len(events), skipped_existing=len(existing))
