@@ -1,0 +1,1 @@
+"""The public disclosure portal: server-rendered pages over the registry's own services."""
