@@ -69,6 +69,9 @@ def run_dev(args: argparse.Namespace) -> int:
 
     registry_url = f"http://{args.host}:{args.registry_port}"
     registry, complaints = _settings(args.data_dir, registry_url)
+    if not registry.lists_sweep_interval_seconds:
+        # In production cron runs `qcr lists sweep`; in dev the registry sweeps by itself.
+        registry = registry.model_copy(update={"lists_sweep_interval_seconds": 60})
     _prepare(registry)
     _prepare(complaints)
     codes = asyncio.run(_load_demo(registry))

@@ -10,6 +10,9 @@ from services.common.devkeys import ensure_dev_keys
 from services.registry.credit.router import router as credit_router
 from services.registry.credit.rules import load_rules
 from services.registry.enterprises.router import router as enterprises_router
+from services.registry.lists.router import router as lists_router
+from services.registry.lists.rules import load_list_rules
+from services.registry.lists.sweeper import periodic_sweep
 from services.registry.partners.router import router as partners_router
 from services.registry.settings import RegistrySettings
 
@@ -18,10 +21,14 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
     settings = settings or RegistrySettings()
     if not settings.is_production:
         ensure_dev_keys(settings.data_dir)
+    rules = load_rules(settings.rules_file)
+    list_rules = load_list_rules()
+    list_rules.check_against(rules)
     return build_app(
         settings,
         title="Quality-credit registry",
         description="Enterprise quality-credit files: events, explainable grades, lists, standards.",
-        routers=[enterprises_router, credit_router, partners_router],
-        state={"rules": load_rules(settings.rules_file), "clock": clock or SystemClock()},
+        routers=[enterprises_router, credit_router, lists_router, partners_router],
+        startup=periodic_sweep if settings.lists_sweep_interval_seconds > 0 else None,
+        state={"rules": rules, "list_rules": list_rules, "clock": clock or SystemClock()},
     )

@@ -28,6 +28,8 @@ class RegistrySettings(ServiceSettings):
     rules_file: Path = RULES_DIR / "2026.1.toml"
     batch_max_codes: int = Field(1000, ge=1, le=10000)
     demo_data: bool = False
+    # Seconds between in-process expiry sweeps of the lists; 0 leaves it to `qcr lists sweep` (cron).
+    lists_sweep_interval_seconds: float = Field(0, ge=0)
 
     @model_validator(mode="after")
     def _dev_issuers(self) -> RegistrySettings:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.registry.credit.models import CreditEvent, GradeChange
 from services.registry.credit.rules import Assessment, EventFacts, RuleSet, assess
 from services.registry.enterprises.models import Enterprise
+from services.registry.lists import lifecycle
 
 
 def assess_clean(rules: RuleSet, now: datetime) -> Assessment:
@@ -85,7 +86,10 @@ async def regrade(
     cause_ref: str | None,
     actor: str,
 ) -> GradeChange | None:
-    """Recompute from the events and store; the caller holds the enterprise row lock."""
+    """Recompute from the events and store; the caller holds the enterprise row lock.
+
+    An enterprise graded below the red-list floor leaves the red list here, in the same transaction.
+    """
     assessment = await assess_enterprise(session, enterprise.uscc, rules, now)
     change = await record_change(
         session,
@@ -104,4 +108,13 @@ async def regrade(
     enterprise.graded_at = now
     enterprise.regrade_due_at = assessment.next_review_at
     await session.flush()
+    await lifecycle.enforce_red_floor(
+        session,
+        enterprise=enterprise,
+        rules=rules,
+        now=now,
+        actor=actor,
+        cause=cause,
+        cause_ref=cause_ref,
+    )
     return change

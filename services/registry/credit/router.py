@@ -19,10 +19,13 @@ from services.registry.credit.schemas import (
     CreditEventCreate,
     CreditEventOut,
     GradeChangeOut,
+    ListStatus,
     RevocationCreate,
     explanation_items,
 )
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep, UsccPathDep
+from services.registry.lists import service as lists
+from services.registry.lists.models import ListEntry
 
 router = APIRouter(tags=["credit"])
 Recorder = Annotated[Principal, Depends(require_roles(Role.regulator, Role.service))]
@@ -36,6 +39,17 @@ def event_view(event: CreditEvent, now) -> CreditEventOut:  # type: ignore[no-un
             **{c: getattr(event, c) for c in CreditEventOut.model_fields if hasattr(event, c)},
             "status": service.event_status(event, now),
         }
+    )
+
+
+def list_status(entry: ListEntry) -> ListStatus:
+    return ListStatus(
+        list=entry.kind,  # type: ignore[arg-type]
+        entry_id=str(entry.id),
+        status=entry.status,
+        since=entry.listed_at,
+        until=entry.expires_at,
+        reason=entry.reason,
     )
 
 
@@ -120,6 +134,7 @@ async def read_credit(
     """Score, grade, list status and the explanation: which rules and which events made it."""
     assessment = await service.current_assessment(session, enterprise=enterprise, rules=rules, now=now)
     grade = rules.grade_for(assessment.score)
+    entries = (await lists.active_entries(session, codes=[enterprise.uscc], now=now)).get(enterprise.uscc, [])
     return CreditAnswer(
         uscc=enterprise.uscc,
         name=enterprise.name,
@@ -128,7 +143,7 @@ async def read_credit(
         grade=assessment.grade,
         grade_label={"zh": grade.zh, "en": grade.en},
         rule_version=assessment.rule_version,
-        lists=[],
+        lists=[list_status(e) for e in entries],
         explanation=explanation_items(assessment.explanation),
         as_of=now,
     )

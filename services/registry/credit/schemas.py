@@ -67,6 +67,7 @@ class ListStatus(BaseModel):
     entry_id: str
     status: str
     since: datetime | None = None
+    until: datetime | None = Field(None, description="end of the publication term, if it has one")
     reason: str | None = None
 
 

@@ -23,7 +23,7 @@ class BatchItem(BaseModel):
     score: int | None = None
     grade: str | None = None
     rule_version: str | None = None
-    lists: list[str] = []
+    lists: list[str] = Field([], description="lists the enterprise is on now: black, red")
 
 
 class BatchAnswer(BaseModel):

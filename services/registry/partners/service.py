@@ -1,4 +1,4 @@
-"""Batch credit status: any number of codes (up to the limit) in one query."""
+"""Batch credit status: any number of codes (up to the limit) in two queries."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import uscc as uscc_rules
 from services.registry.enterprises.models import Enterprise
+from services.registry.lists import service as lists
 from services.registry.partners.schemas import BatchItem
 
 
@@ -26,6 +27,8 @@ async def batch_status(session: AsyncSession, *, codes: list[str], now: datetime
     if lookup:
         rows = await session.execute(select(Enterprise).where(Enterprise.uscc.in_(lookup)))
         found = {e.uscc: e for e in rows.scalars()}
+    # One more query for the whole batch, whatever its size.
+    listed = await lists.active_entries(session, codes=list(found), now=now)
     items = []
     for code, error in normalised:
         if error is not None:
@@ -41,6 +44,7 @@ async def batch_status(session: AsyncSession, *, codes: list[str], now: datetime
                     score=e.score,
                     grade=e.grade,
                     rule_version=e.rule_version,
+                    lists=sorted({entry.kind for entry in listed.get(code, [])}),
                 )
             )
         else:

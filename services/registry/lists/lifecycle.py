@@ -1,0 +1,182 @@
+"""Applying a step of the state machine to an entry, and the red-list withdrawals grading triggers.
+
+Kept free of the credit service so `credit.grading.regrade` can call in without an import cycle.
+Lock order everywhere: the enterprise row first, then its entries.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.errors import NotFound
+from services.registry.credit.rules import RuleSet
+from services.registry.enterprises.models import Enterprise
+from services.registry.lists import machine
+from services.registry.lists.models import ListEntry, ListTransition, RepairApplication
+from services.registry.lists.rules import ListRules, load_list_rules
+
+
+def is_active(now: datetime) -> ColumnElement[bool]:
+    """Listed and still within the publication term: what the public sees."""
+    return (ListEntry.status == machine.LISTED) & (
+        ListEntry.expires_at.is_(None) | (ListEntry.expires_at > now)
+    )
+
+
+def is_due_to_expire(entry: ListEntry, now: datetime) -> bool:
+    return entry.status == machine.LISTED and entry.expires_at is not None and entry.expires_at <= now
+
+
+async def lock_entry(session: AsyncSession, entry_id: uuid.UUID) -> ListEntry:
+    """The entry, row-locked and re-read: what another transaction committed is what we check."""
+    statement = (
+        select(ListEntry)
+        .where(ListEntry.id == entry_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    entry = (await session.execute(statement)).scalar_one_or_none()
+    if entry is None:
+        raise NotFound(f"no list entry {entry_id}")
+    return entry
+
+
+async def transition(
+    session: AsyncSession,
+    entry: ListEntry,
+    action: str,
+    *,
+    by: str,
+    actor: str,
+    now: datetime,
+    list_rules: ListRules,
+    note: str | None = None,
+    reference: str | None = None,
+    exit_kind: str | None = None,
+) -> ListEntry:
+    """Take `action` on a locked entry: check it against the machine, update, record the step."""
+    before = entry.status
+    target = machine.step(entry.kind, before, action, by=by)
+    entry.status = target.to
+    entry.updated_at = now
+    if target.to == "notice_served":
+        due = list_rules.defence_due(now)
+        entry.notice_served_at = now
+        entry.defence_due_at = due.at
+        entry.defence_due_provisional = due.provisional
+    elif target.to == machine.LISTED:
+        entry.listed_at = now
+        entry.expires_at = list_rules.publication_ends(now) if entry.kind == "black" else None
+    elif target.to in (machine.REMOVED, "cancelled"):
+        # An expiry happened when the term ended, however late the sweep noticed it.
+        entry.removed_at = entry.expires_at if action == "expire" and entry.expires_at else now
+        entry.removed_by = actor
+        entry.exit_kind = (target.exit_kind or exit_kind) if target.to == machine.REMOVED else None
+        entry.exit_reason = note
+        entry.exit_ref = reference
+    session.add(
+        ListTransition(
+            entry_id=entry.id,
+            uscc=entry.uscc,
+            action=action,
+            from_status=before,
+            to_status=target.to,
+            at=now,
+            actor=actor,
+            note=note,
+            reference=reference,
+        )
+    )
+    if before == machine.LISTED and action != "repair":
+        await _close_pending_repairs(session, entry, action=action, actor=actor, now=now)
+    await session.flush()
+    return entry
+
+
+async def _close_pending_repairs(
+    session: AsyncSession, entry: ListEntry, *, action: str, actor: str, now: datetime
+) -> None:
+    statement = (
+        select(RepairApplication)
+        .where(RepairApplication.entry_id == entry.id, RepairApplication.status == "pending")
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    for application in (await session.execute(statement)).scalars():
+        application.status = "closed"
+        application.decided_at = now
+        application.decided_by = actor
+        application.reasons = f"the entry left the list ({entry.exit_kind or action}) before a decision"
+
+
+async def _listed_red(session: AsyncSession, uscc: str) -> Sequence[ListEntry]:
+    statement = (
+        select(ListEntry)
+        .where(ListEntry.uscc == uscc, ListEntry.kind == "red", ListEntry.status == machine.LISTED)
+        .order_by(ListEntry.listed_at)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
+async def withdraw_red(
+    session: AsyncSession,
+    *,
+    uscc: str,
+    cause: str,
+    note: str,
+    reference: str | None,
+    actor: str,
+    now: datetime,
+    list_rules: ListRules,
+) -> list[ListEntry]:
+    """Take the enterprise off the red list because it stopped qualifying; the caller holds its lock."""
+    withdrawn = []
+    for entry in await _listed_red(session, uscc):
+        await transition(
+            session,
+            entry,
+            "disqualify",
+            by="system",
+            actor=actor,
+            now=now,
+            list_rules=list_rules,
+            note=note,
+            reference=reference,
+            exit_kind=cause,
+        )
+        withdrawn.append(entry)
+    return withdrawn
+
+
+async def enforce_red_floor(
+    session: AsyncSession,
+    *,
+    enterprise: Enterprise,
+    rules: RuleSet,
+    now: datetime,
+    actor: str,
+    cause: str,
+    cause_ref: str | None,
+) -> list[ListEntry]:
+    """After a regrade: below the red-list floor means off the red list, recorded with the cause."""
+    list_rules = load_list_rules()
+    if list_rules.meets_red_floor(enterprise.grade, rules):
+        return []
+    floor = list_rules.red_grade_floor.value
+    return await withdraw_red(
+        session,
+        uscc=enterprise.uscc,
+        cause="downgraded",
+        note=f"graded {enterprise.grade}, below the red-list floor {floor} ({cause})",
+        reference=cause_ref,
+        actor=actor,
+        now=now,
+        list_rules=list_rules,
+    )

@@ -1,0 +1,123 @@
+"""The list rules (terms, deadlines, the red-list floor) from their data file, and their arithmetic."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+from services.common.workdays import CHINA, WorkCalendar, load_calendar
+from services.registry.credit.rules import RulesError, RuleSet
+
+LIST_RULES_FILE = Path(__file__).with_name("list_rules.toml")
+
+
+@dataclass(frozen=True)
+class Provision:
+    """A number and where it comes from, so answers can cite it."""
+
+    value: int | str
+    basis: str
+    status: str
+
+    def cite(self) -> str:
+        return f"{self.basis} [{self.status}]"
+
+
+@dataclass(frozen=True)
+class ListRules:
+    version: str
+    regulation: str
+    defence_working_days: Provision
+    publication_term_years: Provision
+    repair_after_years: Provision
+    repair_decision_working_days: Provision
+    reapply_bar_years: Provision
+    red_grade_floor: Provision
+
+    def check_against(self, rules: RuleSet) -> None:
+        """The red-list floor must be a grade of the credit rules in force."""
+        if self.red_grade_floor.value not in {g.grade for g in rules.grades}:
+            raise RulesError(
+                f"red-list grade floor {self.red_grade_floor.value!r} is not a grade of rules {rules.version}"
+            )
+
+    def meets_red_floor(self, grade: str, rules: RuleSet) -> bool:
+        self.check_against(rules)
+        return rules.grade_rank(grade) <= rules.grade_rank(str(self.red_grade_floor.value))
+
+    def publication_ends(self, listed_at: datetime) -> datetime:
+        return add_years(listed_at, int(self.publication_term_years.value))
+
+    def repair_possible_from(self, listed_at: datetime) -> datetime:
+        return add_years(listed_at, int(self.repair_after_years.value))
+
+    def reapply_barred_until(self, removed_early_at: datetime) -> datetime:
+        return add_years(removed_early_at, int(self.reapply_bar_years.value))
+
+    def defence_due(self, served_at: datetime, calendar: WorkCalendar | None = None) -> Deadline:
+        return _deadline(served_at, int(self.defence_working_days.value), calendar)
+
+    def repair_decision_due(self, filed_at: datetime, calendar: WorkCalendar | None = None) -> Deadline:
+        return _deadline(filed_at, int(self.repair_decision_working_days.value), calendar)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    at: datetime
+    # True when the working-day calendar does not reach the date yet: holidays published later
+    # can only move it later.
+    provisional: bool
+
+
+def _deadline(start: datetime, days: int, calendar: WorkCalendar | None) -> Deadline:
+    calendar = calendar or load_calendar()
+    due = calendar.deadline(start, days)
+    return Deadline(due.astimezone(UTC), provisional=not calendar.covers(due.date()))
+
+
+def add_years(moment: datetime, years: int) -> datetime:
+    """The same instant `years` later on the China calendar.
+
+    A period counted in years ends on the corresponding day; a day that does not exist (29
+    February) ends the period on the last day of that month (民法典 第二百零二条).
+    """
+    local = moment.astimezone(CHINA)
+    year = local.year + years
+    try:
+        shifted = local.replace(year=year)
+    except ValueError:
+        shifted = local.replace(year=year, day=28)
+    return shifted.astimezone(UTC)
+
+
+def _provision(table: dict[str, object], key: str) -> Provision:
+    return Provision(table[key], str(table["basis"]), str(table["status"]))  # type: ignore[arg-type]
+
+
+@cache
+def load_list_rules(path: Path = LIST_RULES_FILE) -> ListRules:
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    black, red = data["black"], data["red"]
+    rules = ListRules(
+        version=str(data["version"]),
+        regulation=str(black["regulation"]),
+        defence_working_days=_provision(black["defence"], "working_days"),
+        publication_term_years=_provision(black["publication_term"], "years"),
+        repair_after_years=_provision(black["repair_after"], "years"),
+        repair_decision_working_days=_provision(black["repair_decision"], "working_days"),
+        reapply_bar_years=_provision(black["reapply_bar"], "years"),
+        red_grade_floor=_provision(red["grade_floor"], "grade"),
+    )
+    for provision in (
+        rules.defence_working_days,
+        rules.publication_term_years,
+        rules.repair_after_years,
+        rules.repair_decision_working_days,
+        rules.reapply_bar_years,
+    ):
+        if not isinstance(provision.value, int) or provision.value <= 0:
+            raise RulesError(f"{path}: {provision.basis}: expected a positive whole number")
+    return rules

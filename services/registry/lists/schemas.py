@@ -1,0 +1,208 @@
+"""List API models: proposals, transitions, statements, repair applications, the public disclosure."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.common.text import Line, Text
+from services.common.uscc import UsccFormat
+from services.registry.enterprises.schemas import Region
+
+ListName = Literal["black", "red"]
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+def Prose(max_length: int) -> type[str]:
+    """Free text that must say something (newlines kept)."""
+    return Annotated[Text(max_length), AfterValidator(_not_blank)]  # type: ignore[return-value,valid-type]
+
+
+class ListEntryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    uscc: UsccFormat  # type: ignore[valid-type]
+    list: ListName
+    reason: Prose(4000)  # type: ignore[valid-type]
+    legal_basis: Line(500)  # type: ignore[valid-type]
+    decision_no: Line(200) = Field(description="number of the decision the entry rests on")  # type: ignore[valid-type]
+    authority: Line(200) | None = Field(None, description="the issuing authority")  # type: ignore[valid-type]
+    decided_at: AwareDatetime | None = Field(None, description="date of the decision; default now")
+
+
+class TransitionRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: str = Field(
+        min_length=1,
+        max_length=24,
+        description="serve_notice, list, cancel, revoke (black list); remove (red list)",
+    )
+    note: Prose(4000) | None = Field(  # type: ignore[valid-type]
+        None, description="reasons; required for cancel, revoke and remove"
+    )
+    reference: Line(200) | None = Field(  # type: ignore[valid-type]
+        None, description="e.g. the number of the judgment or review decision behind a revocation"
+    )
+
+
+class StatementCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Prose(20000)  # type: ignore[valid-type]
+    hearing_requested: bool = False
+
+
+class StatementReply(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reply: Prose(20000)  # type: ignore[valid-type]
+
+
+class StatementOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    entry_id: uuid.UUID
+    text: str
+    hearing_requested: bool
+    submitted_at: datetime
+    submitted_by: str
+    reply: str | None
+    replied_at: datetime | None
+    replied_by: str | None
+
+
+class RepairDeclarations(BaseModel):
+    """The conditions for early removal, as the enterprise declares them (evidence attached)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    penalty_fulfilled: bool = Field(description="has fulfilled the obligations of the penalty decision")
+    harm_removed: bool = Field(description="has removed the harmful consequences and bad influence")
+    no_further_heavy_penalty: bool = Field(description="has had no further heavy administrative penalty")
+
+
+class RepairApplicationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    evidence: Prose(20000)  # type: ignore[valid-type]
+    declarations: RepairDeclarations
+
+
+class RepairDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["approve", "reject"]
+    reasons: Prose(4000)  # type: ignore[valid-type]
+
+
+class RepairApplicationOut(BaseModel):
+    id: uuid.UUID
+    entry_id: uuid.UUID
+    uscc: str
+    status: Literal["pending", "approved", "rejected", "closed"]
+    evidence: str
+    declarations: dict[str, Any]
+    filed_at: datetime
+    filed_by: str
+    decision_due_at: datetime
+    decision_due_provisional: bool = Field(
+        description="the working-day calendar does not cover the due date yet; it may move later"
+    )
+    overdue: bool
+    decided_at: datetime | None
+    decided_by: str | None
+    reasons: str | None
+
+
+class TransitionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    action: str
+    from_status: str | None
+    to_status: str
+    at: datetime
+    actor: str
+    note: str | None
+    reference: str | None
+
+
+class ListEntrySummary(BaseModel):
+    id: uuid.UUID
+    uscc: str
+    list: ListName
+    status: Literal["proposed", "notice_served", "listed", "removed", "cancelled"]
+    reason: str
+    legal_basis: str
+    decision_no: str
+    authority: str | None
+    decided_at: datetime
+    proposed_at: datetime
+    proposed_by: str
+    notice_served_at: datetime | None
+    defence_due_at: datetime | None = Field(
+        description="end of the time to state one's case and ask for a hearing"
+    )
+    defence_due_provisional: bool
+    listed_at: datetime | None
+    expires_at: datetime | None = Field(description="end of the publication term (black list)")
+    repair_possible_from: datetime | None = Field(
+        description="earliest filing of a credit-repair application (black list, while listed)"
+    )
+    removed_at: datetime | None
+    removed_by: str | None
+    exit_kind: str | None = Field(
+        description="expired, repaired, revoked (black); removed, blacklisted, downgraded (red)"
+    )
+    exit_reason: str | None
+    exit_ref: str | None
+    allowed_actions: list[str]
+
+
+class ListEntryOut(ListEntrySummary):
+    statements: list[StatementOut]
+    repair_applications: list[RepairApplicationOut]
+    history: list[TransitionOut]
+
+
+class PublicListEntry(BaseModel):
+    """What the public disclosure shows of an active entry."""
+
+    id: uuid.UUID
+    uscc: str
+    name: str
+    region: Region
+    list: ListName
+    reason: str
+    legal_basis: str
+    decision_no: str
+    authority: str | None
+    decided_at: datetime
+    listed_at: datetime
+    expires_at: datetime | None
+
+
+class ProvisionOut(BaseModel):
+    value: int | str
+    basis: str
+    status: str
+
+
+class ListRulesOut(BaseModel):
+    version: str
+    regulation: str
+    defence_working_days: ProvisionOut
+    publication_term_years: ProvisionOut
+    repair_after_years: ProvisionOut
+    repair_decision_working_days: ProvisionOut
+    reapply_bar_years: ProvisionOut
+    red_grade_floor: ProvisionOut
