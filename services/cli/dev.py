@@ -19,10 +19,10 @@ from services.registry.settings import RegistrySettings
 
 
 def _settings(
-    data_dir: Path | None, registry_url: str | None = None
+    data_dir: Path | None, registry_url: str | None = None, complaints_url: str | None = None
 ) -> tuple[RegistrySettings, ComplaintsSettings]:
     extra = {"data_dir": data_dir} if data_dir else {}
-    registry = RegistrySettings(**extra)
+    registry = RegistrySettings(**extra, **({"complaints_url": complaints_url} if complaints_url else {}))
     complaints_extra = dict(extra)
     if registry_url:
         complaints_extra["registry_url"] = registry_url
@@ -68,16 +68,17 @@ def run_dev(args: argparse.Namespace) -> int:
     from services.registry.app import create_app as registry_app
 
     registry_url = f"http://{args.host}:{args.registry_port}"
-    registry, complaints = _settings(args.data_dir, registry_url)
+    complaints_url = f"http://{args.host}:{args.complaints_port}"
+    registry, complaints = _settings(args.data_dir, registry_url, complaints_url)
     if not registry.lists_sweep_interval_seconds:
         # In production cron runs `qcr lists sweep`; in dev the registry sweeps by itself.
         registry = registry.model_copy(update={"lists_sweep_interval_seconds": 60})
     _prepare(registry)
     _prepare(complaints)
     codes = asyncio.run(_load_demo(registry))
-    complaints_url = f"http://{args.host}:{args.complaints_port}"
     print(f"""
 Quality-credit registry, development mode (SQLite files and DEV keys in {args.data_dir}/)
+  portal      {registry_url}/    (public disclosure: search, enterprise pages, lists, complaints)
   registry    {registry_url}    (API docs: {registry_url}/docs)
   complaints  {complaints_url}    (API docs: {complaints_url}/docs)
 Demo enterprises: {", ".join(codes)}

@@ -14,6 +14,7 @@ from services.registry.lists.router import router as lists_router
 from services.registry.lists.rules import load_list_rules
 from services.registry.lists.sweeper import periodic_sweep
 from services.registry.partners.router import router as partners_router
+from services.registry.portal.router import router as portal_router
 from services.registry.settings import RegistrySettings
 
 
@@ -28,7 +29,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
         settings,
         title="Quality-credit registry",
         description="Enterprise quality-credit files: events, explainable grades, lists, standards.",
-        routers=[enterprises_router, credit_router, lists_router, partners_router],
+        routers=[enterprises_router, credit_router, lists_router, partners_router, portal_router],
         startup=periodic_sweep if settings.lists_sweep_interval_seconds > 0 else None,
         state={"rules": rules, "list_rules": list_rules, "clock": clock or SystemClock()},
     )

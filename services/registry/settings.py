@@ -30,6 +30,12 @@ class RegistrySettings(ServiceSettings):
     demo_data: bool = False
     # Seconds between in-process expiry sweeps of the lists; 0 leaves it to `qcr lists sweep` (cron).
     lists_sweep_interval_seconds: float = Field(0, ge=0)
+    # The public portal: where it forwards complaints and tracking look-ups, and its own limits per
+    # client address, (requests, window seconds), in front of the complaints service's.
+    complaints_url: str = "http://127.0.0.1:8002"
+    complaints_timeout_seconds: float = Field(10, gt=0)
+    portal_complaint_rate: tuple[int, int] = (10, 60)
+    portal_tracking_rate: tuple[int, int] = (60, 60)
 
     @model_validator(mode="after")
     def _dev_issuers(self) -> RegistrySettings:

@@ -180,6 +180,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "kind": ("类型", "Type"),
     "kind_complaint": ("投诉（本人消费纠纷）", "Complaint (your own dispute)"),
     "kind_report": ("举报（违法行为线索）", "Report (a violation)"),
+    "target_legend": ("被投诉举报的企业", "The enterprise concerned"),
     "target_uscc": ("被投诉举报企业的统一社会信用代码", "Code of the enterprise concerned"),
     "target_name": ("被投诉举报企业名称", "Name of the enterprise concerned"),
     "target_hint": ("代码和名称至少填写一项。", "Give the code, the name, or both."),
