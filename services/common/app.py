@@ -11,7 +11,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
 
 from services.common.auth import TokenVerifier
-from services.common.db import create_engine, session_factory
+from services.common.db import create_engine, read_session_factory, session_factory
 from services.common.errors import Unavailable, install_error_handlers, responses
 from services.common.limits import BodyLimitMiddleware
 from services.common.observability import (
@@ -77,6 +77,7 @@ def build_app(
         engine = create_engine(settings.database_url, pool_size=settings.db_pool_size, echo=settings.db_echo)
         app.state.engine = engine
         app.state.sessions = session_factory(engine)
+        app.state.read_sessions = read_session_factory(engine)
         try:
             if startup is not None:
                 async with startup(app):

@@ -80,8 +80,24 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions without BEGIN/COMMIT round trips, for requests that only read."""
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"),
+                              expire_on_commit=False, autoflush=False)
+
+
+_READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """Commit when the endpoint returns, roll back when it raises; before the response is sent."""
+    """Commit when the endpoint returns, roll back when it raises; before the response is sent.
+
+    GET and HEAD never write, so they read in autocommit mode and skip the transaction round trips.
+    """
+    if request.method in _READ_METHODS:
+        async with request.app.state.read_sessions() as reader:
+            yield reader
+        return
     factory: async_sessionmaker[AsyncSession] = request.app.state.sessions
     async with factory() as session:
         try:

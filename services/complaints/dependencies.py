@@ -10,7 +10,7 @@ from services.common.workdays import load_calendar
 from services.complaints.cases.service import Context
 
 
-def _context(request: Request) -> Context:
+async def _context(request: Request) -> Context:
     state = request.app.state
     return Context(policy=state.policy, calendar=load_calendar(), vault=state.vault, now=state.clock.now())
 

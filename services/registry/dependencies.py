@@ -1,4 +1,7 @@
-"""Registry-wide dependencies: the rules in force, the clock, and the enterprise named in the path."""
+"""Registry-wide dependencies: the rules in force, the clock, and the enterprise named in the path.
+
+All `async def`: FastAPI runs plain `def` dependencies in a thread pool, a hop per request.
+"""
 
 from __future__ import annotations
 
@@ -15,15 +18,15 @@ from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
 
 
-def _rules(request: Request) -> RuleSet:
+async def _rules(request: Request) -> RuleSet:
     return request.app.state.rules
 
 
-def _now(request: Request) -> datetime:
+async def _now(request: Request) -> datetime:
     return request.app.state.clock.now()
 
 
-def _path_code(
+async def _path_code(
     uscc: Annotated[str, Path(min_length=1, max_length=40, description="unified social credit code")],
 ) -> str:
     code = uscc_rules.normalise(uscc)

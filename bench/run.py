@@ -1,0 +1,440 @@
+"""One command: load, measure the ceiling and the product, write bench/RESULTS.md.
+
+    uv run python -m bench.run [--n 1000000] [--duration 10] [--connections 64] [--scale 10000000]
+
+Runs against the PostgreSQL at 127.0.0.1:5432 (databases qcr_bench_*, dropped and recreated).
+The load generator is wrk (Debian's package; installed here when missing), in its own process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from bench.generate import generate
+from services.cli.tokens import mint
+from services.common.roles import Role
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"
+ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+WORKERS = 2
+
+
+def pg_dsn(database: str) -> str:
+    return ADMIN_DSN.rsplit("/", 1)[0] + "/" + database
+
+
+def sa_url(database: str) -> str:
+    return pg_dsn(database).replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+    found = shutil.which("wrk")
+    if not found:
+        subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+        found = shutil.which("wrk")
+    assert found, "wrk could not be installed"
+    return found
+
+
+async def _admin(*statements: str, database: str = "postgres") -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(pg_dsn(database))
+    try:
+        rows: list[asyncpg.Record] = []
+        for sql in statements:
+            rows = await conn.fetch(sql)
+        return rows
+    finally:
+        await conn.close()
+
+
+def recreate(database: str) -> None:
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)', f'CREATE DATABASE "{database}"'))
+
+
+def qcr(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli.main", *args],
+        cwd=ROOT,
+        text=True,
+        env={**os.environ, **env},
+        capture_output=True,
+        check=True,
+    )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(app: str, env: dict[str, str], log: Path) -> Iterator[str]:
+    port = free_port()
+    with log.open("w") as fh:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(WORKERS),
+                "--loop",
+                "uvloop",
+                "--http",
+                "httptools",
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(url + "/v1/enterprises?limit=1", timeout=1).status_code < 500:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"{app} did not start; see {log}")
+                time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+def wrk(url: str, scenario: str, *, connections: int, duration: int, env: dict[str, str]) -> dict[str, float]:
+    command = [
+        "wrk",
+        "-t",
+        str(min(2, connections)),
+        "-c",
+        str(connections),
+        "-d",
+        f"{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(ROOT / "bench" / "wrk.lua"),
+        url,
+    ]
+    result = subprocess.run(
+        command, text=True, capture_output=True, check=True, env={**os.environ, "SCENARIO": scenario, **env}
+    )
+    line = next(x for x in result.stdout.splitlines() if x.startswith("WRKJSON "))
+    data = json.loads(line.removeprefix("WRKJSON "))
+    return {
+        "rps": data["requests"] / (data["duration_us"] / 1e6),
+        "p50_ms": data["p50_us"] / 1000,
+        "p99_ms": data["p99_us"] / 1000,
+        "errors": data["errors"],
+        "requests": data["requests"],
+    }
+
+
+def feed_latency(complaints: str, registry: str, data_dir: Path, code: str, cases: int) -> list[float]:
+    handler = {"Authorization": f"Bearer {mint(data_dir, Role.handler)}"}
+    regulator = {"Authorization": f"Bearer {mint(data_dir, Role.regulator)}"}
+    latencies = []
+    with httpx.Client(timeout=10) as client:
+        for i in range(cases):
+            filed = client.post(
+                f"{complaints}/v1/complaints",
+                json={
+                    "kind": "report",
+                    "channel": "12315",
+                    "target_uscc": code,
+                    "category": f"bench-{i}",
+                    "description": "benchmark case",
+                },
+            ).json()
+            for action in ("accept", "investigate"):
+                client.post(
+                    f"{complaints}/v1/complaints/{filed['id']}/transitions",
+                    json={"action": action},
+                    headers=handler,
+                ).raise_for_status()
+            started = time.monotonic()
+            client.post(
+                f"{complaints}/v1/complaints/{filed['id']}/transitions",
+                headers=handler,
+                json={"action": "substantiate", "finding": {"severity": "minor"}},
+            ).raise_for_status()
+            while True:
+                events = client.get(
+                    f"{registry}/v1/enterprises/{code}/credit-events", params={"limit": 5}, headers=regulator
+                ).json()["items"]
+                if any(e["source_ref"] == filed["id"] for e in events):
+                    break
+                if time.monotonic() - started > 30:
+                    raise TimeoutError("credit event did not arrive in 30 s")
+                time.sleep(0.01)
+            latencies.append(time.monotonic() - started)
+    return latencies
+
+
+def fill_by_sql(database: str, n: int) -> None:
+    """Scale fill: n enterprises straight from generate_series (for lookup latency at size)."""
+    asyncio.run(
+        _admin(
+            "TRUNCATE enterprise CASCADE",
+            "INSERT INTO enterprise (uscc, name, division, registration_authority, entity_type, status, score, "
+            "grade, rule_version, explanation, graded_at, created_at, created_by, updated_at) "
+            "SELECT '91450100' || lpad(i::text, 10, '0'), '规模测试企业' || i, '450100', '9', '1', 'active', "
+            "100, 'A', '2026.1', '[]', now(), now(), 'bench', now() FROM generate_series(1, "
+            + str(n)
+            + ") i",
+            "ANALYZE enterprise",
+            database=database,
+        )
+    )
+
+
+def sample_codes(database: str, path: Path, n: int = 5000) -> list[str]:
+    rows = asyncio.run(_admin(f"SELECT uscc FROM enterprise ORDER BY random() LIMIT {n}", database=database))
+    codes = [r["uscc"] for r in rows]
+    path.write_text("\n".join(codes) + "\n")
+    return codes
+
+
+def ratio(product: float, ceiling: float) -> str:
+    return f"{product / ceiling:.0%}" if ceiling else "n/a"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=1_000_000, help="enterprises to import (~3 events each)")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--scale",
+        type=int,
+        default=0,
+        help="also compare lookup latency at 100,000 and at this many enterprises",
+    )
+    parser.add_argument("--feed-cases", type=int, default=20)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    args = parser.parse_args(argv)
+
+    ensure_wrk()
+    OUT.mkdir(parents=True, exist_ok=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="qcr-bench-"))
+    reg_db, com_db = "qcr_bench_registry", "qcr_bench_complaints"
+    for db in (reg_db, com_db):
+        recreate(db)
+    env = {
+        "REGISTRY_DATABASE_URL": sa_url(reg_db),
+        "COMPLAINTS_DATABASE_URL": sa_url(com_db),
+        "REGISTRY_DATA_DIR": str(data_dir),
+        "COMPLAINTS_DATA_DIR": str(data_dir),
+        "REGISTRY_ENVIRONMENT": "test",
+        "COMPLAINTS_ENVIRONMENT": "test",
+        "REGISTRY_DB_POOL_SIZE": "10",
+        "COMPLAINTS_DB_POOL_SIZE": "10",
+        "COMPLAINTS_INTAKE_RATE": "[100000000, 60]",
+        "COMPLAINTS_DISPATCH_INTERVAL_SECONDS": "0.2",
+        "REGISTRY_LOG_LEVEL": "WARNING",
+        "COMPLAINTS_LOG_LEVEL": "WARNING",
+    }
+    qcr("migrate", env=env)
+
+    source = OUT / f"enterprises-{args.n}.jsonl"
+    if not source.exists():
+        print(f"generating {source.name} ...", flush=True)
+        generate(source, args.n)
+    print(f"importing {args.n:,} enterprises ...", flush=True)
+    started = time.monotonic()
+    imported = qcr("import", "enterprises", str(source), env=env)
+    import_seconds = time.monotonic() - started
+    print(imported.stdout.strip(), flush=True)
+    event_count = asyncio.run(_admin("SELECT count(*) AS n FROM credit_event", database=reg_db))[0]["n"]
+
+    codes_file = OUT / "codes.txt"
+    codes = sample_codes(reg_db, codes_file)
+    batch_file = OUT / "batch.json"
+    batch_file.write_text(json.dumps({"usccs": (codes * 2)[:1000]}))
+    intake_file = OUT / "intake.json"
+    intake_file.write_text(
+        json.dumps(
+            {
+                "kind": "report",
+                "channel": "12315",
+                "target_uscc": codes[0],
+                "category": "bench",
+                "description": "benchmark intake",
+                "reporter": {"name": "测试", "phone": "13800000000"},
+            },
+            ensure_ascii=False,
+        )
+    )
+    partner = mint(data_dir, Role.partner)
+    common = {"CODES_FILE": str(codes_file), "BODY_FILE": str(batch_file)}
+    c, d = args.connections, args.duration
+    results: dict[str, dict[str, float]] = {}
+    logs = Path(tempfile.mkdtemp(prefix="qcr-bench-logs-"))
+
+    with server(
+        "bench.ceiling:app", {"CEILING_DSN": pg_dsn(reg_db), "POOL": "20"}, logs / "ceiling.log"
+    ) as url:
+        results["ceiling credit"] = wrk(url, "credit", connections=c, duration=d, env=common)
+        results["ceiling batch"] = wrk(url, "batch", connections=8, duration=d, env=common)
+        results["ceiling batch 1 conn"] = wrk(url, "batch", connections=1, duration=d, env=common)
+        results["ceiling search"] = wrk(url, "search", connections=c, duration=d, env=common)
+    with server("services.registry.main:app", env, logs / "registry.log") as registry:
+        results["product credit"] = wrk(registry, "credit", connections=c, duration=d, env=common)
+        results["product batch"] = wrk(
+            registry, "batch", connections=8, duration=d, env={**common, "AUTH": partner}
+        )
+        results["product batch 1 conn"] = wrk(
+            registry, "batch", connections=1, duration=d, env={**common, "AUTH": partner}
+        )
+        results["product search"] = wrk(registry, "search", connections=c, duration=d, env=common)
+        with server(
+            "services.complaints.main:app",
+            {**env, "COMPLAINTS_REGISTRY_URL": registry},
+            logs / "complaints.log",
+        ) as complaints:
+            results["product intake"] = wrk(
+                complaints,
+                "intake",
+                connections=16,
+                duration=d,
+                env={**common, "BODY_FILE": str(intake_file)},
+            )
+            feed = feed_latency(complaints, registry, data_dir, codes[1], args.feed_cases)
+
+    scale: dict[int, dict[str, float]] = {}
+    if args.scale:
+        for size in (100_000, args.scale):
+            print(f"scale fill: {size:,} enterprises ...", flush=True)
+            fill_by_sql(reg_db, size)
+            sample_codes(reg_db, codes_file)
+            with server("services.registry.main:app", env, logs / f"registry-{size}.log") as registry:
+                wrk(registry, "credit", connections=8, duration=max(2, d // 3), env=common)  # warm-up
+                scale[size] = wrk(registry, "credit", connections=8, duration=d, env=common)
+
+    write_results(args, results, feed, import_seconds, event_count, scale)
+    print((args.out).read_text())
+    return 0
+
+
+def _versions() -> str:
+    pg = asyncio.run(_admin("SHOW server_version"))[0][0]
+    import fastapi
+    import sqlalchemy
+    import uvicorn
+
+    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("\n")[0]
+    return (
+        f"Python {platform.python_version()}, PostgreSQL {pg}, FastAPI {fastapi.__version__}, "
+        f"SQLAlchemy {sqlalchemy.__version__}, uvicorn {uvicorn.__version__}, {wrk_version.strip()}"
+    )
+
+
+def write_results(
+    args: argparse.Namespace,
+    r: dict[str, dict[str, float]],
+    feed: list[float],
+    import_seconds: float,
+    events: int,
+    scale: dict[int, dict[str, float]],
+) -> None:
+    def row(name: str, product: str, ceiling: str | None) -> str:
+        p = r[product]
+        cl = r[ceiling] if ceiling else None
+        cells = [name, f"{p['rps']:,.0f}", f"{p['p50_ms']:.1f}", f"{p['p99_ms']:.1f}", f"{p['errors']:.0f}"]
+        if cl:
+            cells += [
+                f"{cl['rps']:,.0f}",
+                f"{cl['p50_ms']:.1f}",
+                f"{cl['p99_ms']:.1f}",
+                ratio(p["rps"], cl["rps"]),
+            ]
+        else:
+            cells += ["–", "–", "–", "–"]
+        return "| " + " | ".join(cells) + " |"
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')} with `uv run python -m bench.run --n {args.n}"
+        f" --duration {args.duration} --connections {args.connections}"
+        + (f" --scale {args.scale}" if args.scale else "")
+        + "`.",
+        "",
+        f"- Machine: {os.cpu_count()} cores, {platform.machine()}, {platform.platform()}; load generator wrk "
+        "on the same machine (it competes for the same 2 cores).",
+        f"- Versions: {_versions()}.",
+        f"- Servers: uvicorn, {WORKERS} workers, uvloop + httptools, for the ceiling and the product alike; "
+        "product request logs at WARNING.",
+        f"- Data: N = {args.n:,} enterprises with {events:,} credit events.",
+        "",
+        "| scenario | product req/s | p50 ms | p99 ms | errors | ceiling req/s | p50 ms | p99 ms | product / ceiling |",
+        "|---|---|---|---|---|---|---|---|---|",
+        row(f"credit lookup, {args.connections} connections", "product credit", "ceiling credit"),
+        row("partner batch of 1,000, 8 connections", "product batch", "ceiling batch"),
+        row("partner batch of 1,000, 1 connection", "product batch 1 conn", "ceiling batch 1 conn"),
+        row(f"public search, {args.connections} connections", "product search", "ceiling search"),
+        row("complaint intake, 16 connections", "product intake", None),
+        "",
+        f"- Import: {args.n:,} enterprises and {events:,} events through `qcr import enterprises` in "
+        f"{import_seconds:.1f} s ({args.n / import_seconds:,.0f} enterprises/s).",
+        f"- Complaint → registry credit event ({len(feed)} cases, substantiate answered → event readable "
+        f"at the registry): p50 {statistics.median(feed) * 1000:.0f} ms, max {max(feed) * 1000:.0f} ms.",
+    ]
+    if scale:
+        small, large = sorted(scale)
+        lines += [
+            "",
+            f"Lookup latency at scale (8 connections, fill by SQL): {small:,} enterprises p50 "
+            f"{scale[small]['p50_ms']:.2f} ms / p99 {scale[small]['p99_ms']:.2f} ms; {large:,} enterprises "
+            f"p50 {scale[large]['p50_ms']:.2f} ms / p99 {scale[large]['p99_ms']:.2f} ms "
+            f"(p50 ratio {scale[large]['p50_ms'] / scale[small]['p50_ms']:.2f}).",
+        ]
+    notes = ROOT / "bench" / "NOTES.md"
+    if notes.exists():
+        lines += ["", notes.read_text().strip()]
+    args.out.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
