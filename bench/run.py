@@ -253,12 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--feed-cases", type=int, default=20)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    parser.add_argument("--db-prefix", default="qcr_bench", help="databases <prefix>_registry / _complaints")
     args = parser.parse_args(argv)
 
     ensure_wrk()
     OUT.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="qcr-bench-"))
-    reg_db, com_db = "qcr_bench_registry", "qcr_bench_complaints"
+    reg_db, com_db = f"{args.db_prefix}_registry", f"{args.db_prefix}_complaints"
     for db in (reg_db, com_db):
         recreate(db)
     env = {

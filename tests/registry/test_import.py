@@ -15,14 +15,24 @@ def _jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
 
 
 def _event(ref: str, severity: str = "severe") -> dict[str, str]:
-    return {"kind": "spot_check_failed", "severity": severity, "authority": "某市市场监督管理局",
-            "source_ref": ref, "occurred_at": "2026-10-01T00:00:00+08:00"}
+    return {
+        "kind": "spot_check_failed",
+        "severity": severity,
+        "authority": "某市市场监督管理局",
+        "source_ref": ref,
+        "occurred_at": "2026-10-01T00:00:00+08:00",
+    }
 
 
 async def _import(app: FastAPI, path: Path) -> service.ImportResult | list[service.BadRow]:
     settings = app.state.settings
-    prepared = service.prepare(path, rules_file=settings.rules_file, now=app.state.clock.now(),
-                               actor="import:test", progress=lambda *a: None)
+    prepared = service.prepare(
+        path,
+        rules_file=settings.rules_file,
+        now=app.state.clock.now(),
+        actor="import:test",
+        progress=lambda *a: None,
+    )
     if prepared.bad:
         return prepared.bad
     async with app.state.engine.begin() as conn:
@@ -33,11 +43,14 @@ async def test_import_grades_and_is_safe_to_rerun(
     registry: httpx.AsyncClient, registry_app: FastAPI, tokens: Tokens, tmp_path: Path
 ) -> None:
     await register(registry, tokens(Role.regulator), code(9), name="已登记企业")
-    path = _jsonl(tmp_path / "in.jsonl", [
-        {"uscc": code(1), "name": "甲食品有限公司", "events": [_event("I-1"), _event("I-2", "minor")]},
-        {"uscc": code(2), "name": "乙电器有限公司"},
-        {"uscc": code(9), "name": "已登记企业（新名）", "events": [_event("I-9")]},
-    ])
+    path = _jsonl(
+        tmp_path / "in.jsonl",
+        [
+            {"uscc": code(1), "name": "甲食品有限公司", "events": [_event("I-1"), _event("I-2", "minor")]},
+            {"uscc": code(2), "name": "乙电器有限公司"},
+            {"uscc": code(9), "name": "已登记企业（新名）", "events": [_event("I-9")]},
+        ],
+    )
     result = await _import(registry_app, path)
     assert result == service.ImportResult(enterprises=2, events=2, skipped_existing=1)
     credit = (await registry.get(f"/v1/enterprises/{code(1)}/credit")).json()
@@ -56,13 +69,21 @@ async def test_bad_rows_are_named_and_nothing_is_imported(
 ) -> None:
     bad_check = code(3)[:17] + ("0" if code(3)[17] != "0" else "1")
     path = tmp_path / "in.jsonl"
-    path.write_text("\n".join([
-        json.dumps({"uscc": code(1), "name": "好企业"}),
-        json.dumps({"uscc": bad_check, "name": "坏校验位"}),
-        "{not json",
-        json.dumps({"uscc": code(4), "name": "未知事件", "events": [{**_event("X"), "kind": "rumour"}]}),
-        json.dumps({"uscc": code(1), "name": "重复"}),
-    ]) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps({"uscc": code(1), "name": "好企业"}),
+                json.dumps({"uscc": bad_check, "name": "坏校验位"}),
+                "{not json",
+                json.dumps(
+                    {"uscc": code(4), "name": "未知事件", "events": [{**_event("X"), "kind": "rumour"}]}
+                ),
+                json.dumps({"uscc": code(1), "name": "重复"}),
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     bad = await _import(registry_app, path)
     assert isinstance(bad, list)
     assert [b.line for b in bad] == [2, 3, 4, 5]
@@ -73,8 +94,10 @@ async def test_bad_rows_are_named_and_nothing_is_imported(
 
 async def test_csv_import(registry: httpx.AsyncClient, registry_app: FastAPI, tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
-    path.write_text(f"uscc,name,address\n{code(1)},\"丙五金店, 南宁\",民族大道 1 号\n{code(2).lower()},丁厂,\n",
-                    encoding="utf-8")
+    path.write_text(
+        f'uscc,name,address\n{code(1)},"丙五金店, 南宁",民族大道 1 号\n{code(2).lower()},丁厂,\n',
+        encoding="utf-8",
+    )
     assert await _import(registry_app, path) == service.ImportResult(2, 0, 0)
     first = (await registry.get(f"/v1/enterprises/{code(1)}")).json()
     assert first["name"] == "丙五金店, 南宁"
