@@ -95,6 +95,7 @@ def build_app(
         audience=settings.jwt_audience,
         leeway=settings.jwt_leeway_seconds,
         refresh_seconds=settings.jwks_refresh_seconds,
+        file_check_seconds=settings.jwks_file_check_seconds,
     )
     for key, value in (state or {}).items():
         setattr(app.state, key, value)

@@ -16,6 +16,7 @@ import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from services.common import uscc as uscc_rules
 from services.common.errors import Forbidden, Unauthorized
 from services.common.roles import Role
 from services.common.settings import TrustedIssuer
@@ -40,32 +41,42 @@ class Principal:
 
 
 class KeySet:
-    """Public keys of one issuer, reloaded when the file changes or the URL's cache ages out."""
+    """Public keys of one issuer, reloaded when the file changes or the URL's cache ages out.
 
-    def __init__(self, source: str, refresh_seconds: int):
+    A source that cannot be read or parsed (a half-written file, an unreachable URL) keeps the last
+    good keys and is tried again after the interval: a failed reload never turns into a 500.
+    """
+
+    def __init__(self, source: str, refresh_seconds: float, file_check_seconds: float = 1.0):
         self.source = source
         self.refresh_seconds = refresh_seconds
+        self.file_check_seconds = file_check_seconds
         self._keys: dict[str, jwt.PyJWK] = {}
-        self._stamp: int | None = None
-        self._loaded_at = 0.0
+        self._stamp: tuple[int, int, int] | None = None
+        self._checked_at: float | None = None
         self._lock = asyncio.Lock()
 
     async def get(self, kid: str) -> jwt.PyJWK | None:
         if self._due():
             async with self._lock:  # one reload at a time; the others wait and reuse it
                 if self._due():
-                    await self._reload()
-                    self._loaded_at = time.monotonic()
+                    try:
+                        await self._reload()
+                    except Exception:
+                        logger.exception("cannot load signing keys; keeping the last good set")
+                    self._checked_at = time.monotonic()
         return self._keys.get(kid)
 
     def _is_url(self) -> bool:
         return self.source.startswith(("http://", "https://"))
 
     def _due(self) -> bool:
-        # URLs are cached for refresh_seconds; files are checked for changes once a second, so a
-        # rotated key set takes effect without a restart.
-        interval = self.refresh_seconds if self._is_url() else 1
-        return not self._keys or time.monotonic() - self._loaded_at >= interval
+        # URLs are cached for refresh_seconds; files are checked for changes every
+        # file_check_seconds (1 s by default), so a rotated key set takes effect without a restart.
+        if self._checked_at is None:
+            return True
+        interval = self.refresh_seconds if self._is_url() else self.file_check_seconds
+        return time.monotonic() - self._checked_at >= interval
 
     async def _reload(self) -> None:
         if self._is_url():
@@ -80,28 +91,44 @@ class KeySet:
             self._stamp = stamp
 
     @staticmethod
-    def _read_if_changed(path: Path, known: int | None) -> tuple[int, dict[str, Any] | None]:
-        stamp = path.stat().st_mtime_ns
+    def _read_if_changed(path: Path, known: tuple[int, int, int] | None) -> tuple[tuple[int, int, int], Any]:
+        # The inode and size as well as the time: a file replaced twice within one tick of a coarse
+        # file-system clock still reads as changed.
+        info = path.stat()
+        stamp = (info.st_mtime_ns, info.st_size, info.st_ino)
         return stamp, None if stamp == known else json.loads(path.read_text())
 
-    def _install(self, document: dict[str, Any]) -> None:
+    def _install(self, document: Any) -> None:
+        if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+            raise ValueError("a JWKS document is an object with a list of keys")
         keys: dict[str, jwt.PyJWK] = {}
-        for entry in document.get("keys", []):
-            alg = entry.get("alg")
-            if alg not in ALLOWED_ALGORITHMS or entry.get("kty") != _KTY_FOR_ALG[alg]:
-                logger.warning("ignoring JWK with unsupported algorithm", extra={"kid": entry.get("kid")})
+        for entry in document["keys"]:
+            entry = entry if isinstance(entry, dict) else {}
+            kid, alg = entry.get("kid"), entry.get("alg")
+            kty = _KTY_FOR_ALG.get(alg) if isinstance(alg, str) else None
+            if not isinstance(kid, str) or kty is None or kty != entry.get("kty"):
+                logger.warning("ignoring JWK with unsupported algorithm or no kid", extra={"kid": str(kid)})
                 continue
-            keys[entry["kid"]] = jwt.PyJWK(entry, algorithm=alg)
+            try:
+                keys[kid] = jwt.PyJWK(entry, algorithm=alg)
+            except jwt.PyJWTError:
+                logger.warning("ignoring malformed JWK", extra={"kid": kid})
         self._keys = keys
 
 
 class TokenVerifier:
     def __init__(
-        self, issuers: list[TrustedIssuer], *, audience: str, leeway: int, refresh_seconds: int = 60
+        self,
+        issuers: list[TrustedIssuer],
+        *,
+        audience: str,
+        leeway: int,
+        refresh_seconds: float = 60,
+        file_check_seconds: float = 1.0,
     ):
         self.audience = audience
         self.leeway = leeway
-        self._issuers = {t.issuer: (t, KeySet(t.jwks, refresh_seconds)) for t in issuers}
+        self._issuers = {t.issuer: (t, KeySet(t.jwks, refresh_seconds, file_check_seconds)) for t in issuers}
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -110,7 +137,7 @@ class TokenVerifier:
         except jwt.PyJWTError as exc:
             raise Unauthorized("malformed token") from exc
         alg = header.get("alg")
-        if alg not in ALLOWED_ALGORITHMS:
+        if not isinstance(alg, str) or alg not in ALLOWED_ALGORITHMS:
             raise Unauthorized("token algorithm not accepted")
         entry = self._issuers.get(str(unverified.get("iss")))
         if entry is None:
@@ -149,12 +176,21 @@ class TokenVerifier:
         uscc = claims.get("uscc")
         if role is Role.enterprise and not uscc:
             raise Unauthorized("enterprise token without uscc claim")
-        return Principal(
-            role=role,
-            subject=str(claims["sub"]),
-            issuer=trusted.issuer,
-            uscc=str(uscc) if uscc else None,
-        )
+        if uscc is not None:
+            uscc = _claimed_code(uscc)
+        return Principal(role=role, subject=str(claims["sub"]), issuer=trusted.issuer, uscc=uscc)
+
+
+def _claimed_code(value: object) -> str:
+    """The uscc claim, normalised like any code input; anything else is not a token we accept."""
+    if not isinstance(value, str):
+        raise Unauthorized("token uscc claim is not a code")
+    code = uscc_rules.normalise(value)
+    try:
+        uscc_rules.check_format(code)
+    except uscc_rules.UsccError as exc:
+        raise Unauthorized("token uscc claim is not a code") from exc
+    return code
 
 
 _bearer = HTTPBearer(auto_error=False, description="JWT signed by a trusted issuer")

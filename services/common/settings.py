@@ -33,6 +33,8 @@ class ServiceSettings(BaseSettings):
     trusted_issuers: list[TrustedIssuer] = []
     jwt_leeway_seconds: int = Field(30, ge=0, le=120)
     jwks_refresh_seconds: int = Field(60, ge=1)
+    # How often a JWKS *file* is checked for a change (key rotation without a restart).
+    jwks_file_check_seconds: float = Field(1.0, ge=0)
     max_body_bytes: int = Field(1_000_000, ge=1024)
     log_level: str = "INFO"
     cors_origins: list[str] = []

@@ -1,0 +1,122 @@
+"""Security suite fixtures: both services seeded with one of everything a route can point at."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from services.common.clock import FrozenClock
+from services.common.roles import Role
+from tests.registry.test_lists import act, blacklist, entry_body, propose, repair_body
+from tests.support import Tokens, code, complaint_body, event_body, register
+
+# The roles of the access matrix: who calls, and with what token (always one made for the service
+# under test, so a refusal is about the role, never about a token meant for somewhere else).
+ROLES = ("none", "regulator", "own", "other", "partner", "handler", "service")
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def role_headers(tokens: Tokens, role: str, *, audience: str, owner: str | None) -> dict[str, str]:
+    """Headers for `role` calling a service with `audience`; `own` and `other` are enterprises."""
+    if role == "none":
+        return {}
+    if role == "own":
+        return tokens(Role.enterprise, uscc=owner or code(900), audience=audience)
+    if role == "other":
+        return tokens(Role.enterprise, uscc=code(901), audience=audience)
+    return tokens(Role(role), audience=audience)
+
+
+@dataclass
+class RegistryWorld:
+    """Codes and ids the registry routes of the matrix and the fuzzing point at."""
+
+    own: str  # registered, one credit event, a listed black entry with a pending repair application
+    event_id: str
+    listed_entry: str
+    application_id: str
+    served: str  # a black entry with notice served and a statement awaiting a reply
+    served_entry: str
+    statement_id: str
+    proposed: str  # a proposed black entry
+    proposed_entry: str
+    repairable: str  # listed for over a year, no application yet
+    repairable_entry: str
+    fresh: str  # registered, nothing else (list proposals land here)
+
+
+@dataclass
+class ComplaintsWorld:
+    complaint_id: str
+    tracking_code: str
+    attachment_id: str
+
+
+async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: FrozenClock) -> RegistryWorld:
+    reg = tokens(Role.regulator)
+    own, served, proposed, repairable, fresh = (code(n) for n in (1, 2, 3, 4, 5))
+    for n, uscc in enumerate((own, served, proposed, repairable, fresh)):
+        await register(client, reg, uscc, f"安全测试企业{n}有限公司")
+    event = await client.post(
+        f"/v1/enterprises/{own}/credit-events", json=event_body("安全测试〔2026〕1号"), headers=reg
+    )
+    assert event.status_code == 201, event.text
+    listed_entry = (await blacklist(client, reg, clock, own))["id"]
+    repairable_entry = (await blacklist(client, reg, clock, repairable))["id"]
+    clock.advance(timedelta(days=400))
+    filed = await client.post(
+        f"/v1/list-entries/{listed_entry}/repair-applications",
+        json=repair_body(),
+        headers=tokens(Role.enterprise, uscc=own),
+    )
+    assert filed.status_code == 201, filed.text
+    served_entry = (await propose(client, reg, entry_body(served)))["id"]
+    assert (await act(client, reg, served_entry, "serve_notice")).status_code == 200
+    statement = await client.post(
+        f"/v1/list-entries/{served_entry}/statements",
+        json={"text": "我司已整改完毕。", "hearing_requested": False},
+        headers=tokens(Role.enterprise, uscc=served),
+    )
+    assert statement.status_code == 201, statement.text
+    proposed_entry = (await propose(client, reg, entry_body(proposed)))["id"]
+    return RegistryWorld(
+        own=own,
+        event_id=event.json()["id"],
+        listed_entry=listed_entry,
+        application_id=filed.json()["id"],
+        served=served,
+        served_entry=served_entry,
+        statement_id=statement.json()["id"],
+        proposed=proposed,
+        proposed_entry=proposed_entry,
+        repairable=repairable,
+        repairable_entry=repairable_entry,
+        fresh=fresh,
+    )
+
+
+async def seed_complaints(client: httpx.AsyncClient, tokens: Tokens) -> ComplaintsWorld:
+    attachment = {"filename": "发票.png", "content_base64": base64.b64encode(PNG).decode()}
+    created = await client.post("/v1/complaints", json=complaint_body(attachments=[attachment]))
+    assert created.status_code == 201, created.text
+    detail = await client.get(f"/v1/complaints/{created.json()['id']}", headers=tokens(Role.handler))
+    assert detail.status_code == 200, detail.text
+    return ComplaintsWorld(
+        complaint_id=created.json()["id"],
+        tracking_code=created.json()["tracking_code"],
+        attachment_id=detail.json()["attachments"][0]["id"],
+    )
+
+
+@pytest.fixture
+async def registry_world(registry: httpx.AsyncClient, tokens: Tokens, clock: FrozenClock) -> RegistryWorld:
+    return await seed_registry(registry, tokens, clock)
+
+
+@pytest.fixture
+async def complaints_world(complaints: httpx.AsyncClient, tokens: Tokens) -> ComplaintsWorld:
+    return await seed_complaints(complaints, tokens)
