@@ -104,7 +104,10 @@ class Tokens:
         audience: str | None = None,
     ) -> dict[str, str]:
         token = mint(self.data_dir, Role(role), uscc=uscc, subject=subject, ttl=ttl, audience=audience)
-        return {"Authorization": f"Bearer {token}"}
+        headers = {"Authorization": f"Bearer {token}"}
+        if Role(role) is Role.partner:
+            headers["X-Purpose"] = "procurement%20TEST-2026-001"  # partners must say why (percent-encoded)
+        return headers
 
 
 def code(n: int, division: str = "450100") -> str:

@@ -1,4 +1,4 @@
-"""The benchmark harness at a small size, so it cannot rot (figures are not asserted: speed lives in bench/)."""
+"""The benchmark harness at a small size, so it cannot rot (speed is measured in bench/, not asserted)."""
 
 import subprocess
 import sys

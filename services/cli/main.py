@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import contracts, dev, imports, lists, outbox, tokens
+from services.cli import audit, contracts, dev, imports, lists, outbox, tokens
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -58,6 +58,7 @@ def _parser() -> argparse.ArgumentParser:
 
     outbox.add_parser(sub)
     imports.add_parser(sub)
+    audit.add_parser(sub)
     lists.add_parser(sub)
 
     p = sub.add_parser("contracts", help="export (or --check) the OpenAPI documents in contracts/")

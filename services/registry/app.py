@@ -10,6 +10,7 @@ from services.common.devkeys import ensure_dev_keys
 from services.registry.credit.router import router as credit_router
 from services.registry.credit.rules import load_rules
 from services.registry.enterprises.router import router as enterprises_router
+from services.registry.ledger.router import router as ledger_router
 from services.registry.lists.router import router as lists_router
 from services.registry.lists.rules import load_list_rules
 from services.registry.lists.sweeper import periodic_sweep
@@ -29,7 +30,14 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
         settings,
         title="Quality-credit registry",
         description="Enterprise quality-credit files: events, explainable grades, lists, standards.",
-        routers=[enterprises_router, credit_router, lists_router, partners_router, portal_router],
+        routers=[
+            enterprises_router,
+            credit_router,
+            lists_router,
+            partners_router,
+            ledger_router,
+            portal_router,
+        ],
         startup=periodic_sweep if settings.lists_sweep_interval_seconds > 0 else None,
         state={"rules": rules, "list_rules": list_rules, "clock": clock or SystemClock()},
     )

@@ -14,6 +14,8 @@ def load_models() -> MetaData:
     """Import every table module so the metadata is complete (for Alembic and checks)."""
     from services.registry.credit import models as _credit  # noqa: F401
     from services.registry.enterprises import models as _enterprises  # noqa: F401
+    from services.registry.ledger import models as _ledger  # noqa: F401
     from services.registry.lists import models as _lists  # noqa: F401
+    from services.registry.partners import models as _partners  # noqa: F401
 
     return Base.metadata

@@ -47,7 +47,7 @@ def _claims(**over: object) -> dict[str, object]:
 
 
 def _bearer(token: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {token}"}
+    return {"Authorization": f"Bearer {token}", "X-Purpose": "auth-test"}
 
 
 @pytest.fixture

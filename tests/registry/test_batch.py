@@ -75,4 +75,5 @@ async def test_batch_query_count_does_not_grow_with_size(
             counts.append(len(statements))
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert counts[0] == counts[1] <= 2
+    # feed cursor, enterprises, list entries, access log row, its codes (one executemany): constant
+    assert counts[0] == counts[1] <= 5

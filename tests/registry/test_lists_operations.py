@@ -233,7 +233,7 @@ async def test_batch_shows_lists_with_one_more_query_whatever_the_size(
             counts.append(len(statements))
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    assert counts[0] == counts[1] <= 2
+    assert counts[0] == counts[1] <= 5  # cursor, enterprises, list entries, access log and its codes
 
 
 async def test_qcr_lists_sweep_is_idempotent(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.registry.credit.models import CreditEvent, GradeChange
 from services.registry.credit.rules import Assessment, EventFacts, RuleSet, assess
 from services.registry.enterprises.models import Enterprise
+from services.registry.ledger import service as ledger
 from services.registry.lists import lifecycle
 
 
@@ -73,6 +74,25 @@ async def record_change(
     )
     session.add(change)
     await session.flush()
+    if old is not None:  # a registration is announced as enterprise_created by its caller
+        await ledger.record(
+            session,
+            actor=actor,
+            action="grade.changed",
+            uscc=uscc,
+            subject=str(change.id),
+            now=now,
+            change="grade_changed",
+            data={
+                "old_grade": change.old_grade,
+                "new_grade": change.new_grade,
+                "old_score": change.old_score,
+                "new_score": change.new_score,
+                "rule_version": change.rule_version,
+                "cause": cause,
+                "cause_ref": cause_ref,
+            },
+        )
     return change
 
 

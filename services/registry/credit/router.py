@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from services.common.auth import Principal, ensure_own_code, require_roles
+from services.common.auth import OptionalPrincipalDep, Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
 from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
@@ -24,8 +24,11 @@ from services.registry.credit.schemas import (
     explanation_items,
 )
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep, UsccPathDep
+from services.registry.enterprises import service as enterprises
+from services.registry.ledger import service as ledger
 from services.registry.lists import service as lists
 from services.registry.lists.models import ListEntry
+from services.registry.partners import access
 
 router = APIRouter(tags=["credit"])
 Recorder = Annotated[Principal, Depends(require_roles(Role.regulator, Role.service))]
@@ -127,11 +130,25 @@ async def revoke_credit_event(
     return event_view(event, now)
 
 
-@router.get("/v1/enterprises/{uscc}/credit", response_model=CreditAnswer, responses=responses(404, 422))
+@router.get("/v1/enterprises/{uscc}/credit", response_model=CreditAnswer, responses=responses(401, 404, 422))
 async def read_credit(
-    enterprise: EnterpriseDep, session: SessionDep, rules: RulesDep, now: NowDep
+    uscc: UsccPathDep,
+    session: SessionDep,
+    rules: RulesDep,
+    now: NowDep,
+    principal: OptionalPrincipalDep,
+    purpose: access.PurposeHeader = None,
 ) -> CreditAnswer:
-    """Score, grade, list status and the explanation: which rules and which events made it."""
+    """Score, grade, list status and the explanation: which rules and which events made it.
+
+    Public. A partner calling with its token states a purpose (`X-Purpose`) and is logged.
+    """
+    purpose = access.require_purpose(principal, purpose)
+    cursor = await ledger.feed_cursor(session)  # before the data: replaying from here cannot miss a change
+    enterprise = await enterprises.get(session, uscc)
+    await access.log_lookup(
+        session, principal=principal, lookup="single", purpose=purpose, codes=[uscc], now=now
+    )
     assessment = await service.current_assessment(session, enterprise=enterprise, rules=rules, now=now)
     grade = rules.grade_for(assessment.score)
     entries = (await lists.active_entries(session, codes=[enterprise.uscc], now=now)).get(enterprise.uscc, [])
@@ -146,6 +163,7 @@ async def read_credit(
         lists=[list_status(e) for e in entries],
         explanation=explanation_items(assessment.explanation),
         as_of=now,
+        feed_cursor=str(cursor),
     )
 
 

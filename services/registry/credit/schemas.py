@@ -67,7 +67,7 @@ class ListStatus(BaseModel):
     entry_id: str
     status: str
     since: datetime | None = None
-    until: datetime | None = Field(None, description="end of the publication term, if it has one")
+    until: datetime | None = Field(default=None, description="end of the publication term, if it has one")
     reason: str | None = None
 
 
@@ -82,6 +82,7 @@ class CreditAnswer(BaseModel):
     lists: list[ListStatus]
     explanation: list[ExplanationItem]
     as_of: datetime
+    feed_cursor: str = Field(description="the change feed position this answer reflects (at least)")
 
 
 class GradeChangeOut(BaseModel):

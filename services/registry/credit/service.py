@@ -19,6 +19,7 @@ from services.registry.credit.rules import Assessment, RuleSet
 from services.registry.credit.schemas import CreditEventCreate
 from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
+from services.registry.ledger import service as ledger
 
 # An event dated in the future is a typo, not a fact; allow for clocks that disagree a little.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -96,6 +97,23 @@ async def record_event(
         return Recorded(original, created=False)
     if enterprise.status != "active":
         raise Conflict(f"enterprise {uscc} is {enterprise.status}; no new events")
+    await ledger.record(
+        session,
+        actor=actor.actor,
+        action="credit_event.recorded",
+        uscc=uscc,
+        subject=str(event_id),
+        now=now,
+        data={
+            "kind": data.kind,
+            "severity": data.severity,
+            "authority": data.authority,
+            "source_ref": data.source_ref,
+            "issuer": issuer,
+            "occurred_at": data.occurred_at,
+            "expires_at": data.expires_at,
+        },
+    )
     await grading.regrade(
         session,
         enterprise=enterprise,
@@ -135,6 +153,15 @@ async def revoke_event(
     event.revoked_by = actor.actor
     event.revocation_reason = reason
     await session.flush()
+    await ledger.record(
+        session,
+        actor=actor.actor,
+        action="credit_event.revoked",
+        uscc=event.uscc,
+        subject=str(event_id),
+        now=now,
+        data={"reason": reason},
+    )
     await grading.regrade(
         session,
         enterprise=enterprise,

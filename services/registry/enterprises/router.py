@@ -126,5 +126,5 @@ async def update_enterprise(
     now: NowDep,
 ) -> EnterpriseFull:
     """Change name, address or status (regulator)."""
-    updated = await service.update(session, enterprise=enterprise, data=body, now=now)
+    updated = await service.update(session, enterprise=enterprise, data=body, actor=actor, now=now)
     return full_view(updated)

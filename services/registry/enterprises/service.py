@@ -17,6 +17,7 @@ from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.divisions import describe
 from services.registry.enterprises.models import Enterprise
 from services.registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
+from services.registry.ledger import service as ledger
 
 
 def _check_code(code: str, *, override: bool) -> None:
@@ -75,6 +76,23 @@ async def register(
         actor=actor.actor,
         now=now,
     )
+    await ledger.record(
+        session,
+        actor=actor.actor,
+        action="enterprise.registered",
+        uscc=data.uscc,
+        subject=data.uscc,
+        now=now,
+        change="enterprise_created",
+        data={
+            "name": data.name,
+            "status": "active",
+            "score": assessment.score,
+            "grade": assessment.grade,
+            "rule_version": assessment.rule_version,
+            "check_override_reason": values["check_override_reason"],
+        },
+    )
     enterprise = await session.get(Enterprise, data.uscc)
     assert enterprise is not None
     return enterprise
@@ -91,7 +109,7 @@ async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> 
 
 
 async def update(
-    session: AsyncSession, *, enterprise: Enterprise, data: EnterpriseUpdate, now: datetime
+    session: AsyncSession, *, enterprise: Enterprise, data: EnterpriseUpdate, actor: Principal, now: datetime
 ) -> Enterprise:
     changes = data.model_dump(exclude_unset=True)
     for field in ("name", "status"):
@@ -100,10 +118,23 @@ async def update(
                 f"{field} cannot be null",
                 errors=[{"field": field, "in": "body", "message": "cannot be null"}],
             )
-    for field, value in changes.items():
+    changed = {f: v for f, v in changes.items() if getattr(enterprise, f) != v}
+    for field, value in changed.items():
         setattr(enterprise, field, value)
     enterprise.updated_at = now
     await session.flush()
+    if changed:
+        kind = "enterprise_deregistered" if changed.get("status") == "deregistered" else "enterprise_updated"
+        await ledger.record(
+            session,
+            actor=actor.actor,
+            action="enterprise.updated",
+            uscc=enterprise.uscc,
+            subject=enterprise.uscc,
+            now=now,
+            change=kind,
+            data={**changed, "name": enterprise.name, "status": enterprise.status},
+        )
     return enterprise
 
 

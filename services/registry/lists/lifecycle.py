@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.errors import NotFound
 from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
+from services.registry.ledger import service as ledger
 from services.registry.lists import machine
 from services.registry.lists.models import ListEntry, ListTransition, RepairApplication
 from services.registry.lists.rules import ListRules, load_list_rules
@@ -95,7 +96,39 @@ async def transition(
     if before == machine.LISTED and action != "repair":
         await _close_pending_repairs(session, entry, action=action, actor=actor, now=now)
     await session.flush()
+    await record_in_ledger(session, entry, action=action, before=before, actor=actor, now=now)
     return entry
+
+
+async def record_in_ledger(
+    session: AsyncSession, entry: ListEntry, *, action: str, before: str | None, actor: str, now: datetime
+) -> None:
+    """Audit every step; announce on the partner feed when the entry enters or leaves the public list."""
+    change = None
+    if entry.status == machine.LISTED and before != machine.LISTED:
+        change = "listed"
+    elif before == machine.LISTED and entry.status != machine.LISTED:
+        change = "delisted"
+    await ledger.record(
+        session,
+        actor=actor,
+        action=f"list_entry.{action}",
+        uscc=entry.uscc,
+        subject=str(entry.id),
+        now=now,
+        change=change,
+        data={
+            "entry_id": str(entry.id),
+            "list": entry.kind,
+            "from": before,
+            "to": entry.status,
+            "listed_at": entry.listed_at,
+            "expires_at": entry.expires_at,
+            "exit_kind": entry.exit_kind,
+            "reason": entry.reason,
+            "authority": entry.authority,
+        },
+    )
 
 
 async def _close_pending_repairs(

@@ -150,8 +150,12 @@ async def propose(
     )
     session.add(entry)
     await session.flush()
-    session.add(_record_creation(entry, actor=actor.actor, now=now))
+    creation = _record_creation(entry, actor=actor.actor, now=now)
+    session.add(creation)
     await session.flush()
+    await lifecycle.record_in_ledger(
+        session, entry, action=creation.action, before=None, actor=actor.actor, now=now
+    )
     return entry
 
 

@@ -1,30 +1,134 @@
-"""Partner endpoints: batch credit status."""
+"""Partner endpoints: batch credit status, the change feed, the access log."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
-from services.common.auth import Principal, require_roles
+from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import PayloadTooLarge, responses
+from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from services.common.roles import Role
-from services.registry.dependencies import NowDep
-from services.registry.partners import service
-from services.registry.partners.schemas import BatchAnswer, BatchRequest
+from services.common.uscc import UsccFormat
+from services.registry.dependencies import EnterpriseDep, NowDep
+from services.registry.ledger import service as ledger
+from services.registry.partners import access, service
+from services.registry.partners.schemas import AccessLogOut, BatchAnswer, BatchRequest, ChangeOut, ChangePage
 
 router = APIRouter(tags=["partners"])
 Reader = Annotated[Principal, Depends(require_roles(Role.partner, Role.regulator))]
+Regulator = Annotated[Principal, Depends(require_roles(Role.regulator))]
+OwnerOrRegulator = Annotated[Principal, Depends(require_roles(Role.enterprise, Role.regulator))]
 
 
 @router.post("/v1/credit-status:batch", response_model=BatchAnswer, responses=responses(401, 403, 413, 422))
 async def credit_status_batch(
-    actor: Reader, body: BatchRequest, session: SessionDep, now: NowDep, request: Request
+    actor: Reader,
+    body: BatchRequest,
+    session: SessionDep,
+    now: NowDep,
+    request: Request,
+    purpose: access.PurposeHeader = None,
 ) -> BatchAnswer:
     """Credit status of many codes at once (partner, regulator); each found, not_found or invalid."""
     limit = request.app.state.settings.batch_max_codes
     if len(body.usccs) > limit:
         raise PayloadTooLarge(f"at most {limit} codes per batch, got {len(body.usccs)}", limit=limit)
+    purpose = access.require_purpose(actor, purpose)
+    cursor = await ledger.feed_cursor(session)  # before the data: replaying from here cannot miss a change
     items = await service.batch_status(session, codes=body.usccs, now=now)
-    return BatchAnswer(items=items, as_of=now)
+    await access.log_lookup(
+        session,
+        principal=actor,
+        lookup="batch",
+        purpose=purpose,
+        codes=[i.uscc for i in items if i.result != "invalid"],
+        now=now,
+    )
+    return BatchAnswer(items=items, as_of=now, feed_cursor=str(cursor))
+
+
+@router.get("/v1/changes", response_model=ChangePage, responses=responses(401, 403, 422))
+async def read_changes(
+    actor: Reader,
+    session: SessionDep,
+    now: NowDep,
+    purpose: access.PurposeHeader = None,
+    after: Annotated[
+        int, Query(ge=0, description="next_cursor of the previous page (0: from the start)")
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> ChangePage:
+    """Changes in commit order after a cursor: no gaps, no repeats (partner, regulator)."""
+    purpose = access.require_purpose(actor, purpose)
+    rows = await ledger.changes_after(session, after=after, limit=limit)
+    await access.log_lookup(
+        session, principal=actor, lookup="feed", purpose=purpose, codes=[r.uscc for r in rows], now=now
+    )
+    return ChangePage(
+        items=[ChangeOut(seq=r.seq, kind=r.kind, uscc=r.uscc, data=r.data, at=r.at) for r in rows],
+        next_cursor=str(rows[-1].seq if rows else after),
+        as_of=now,
+    )
+
+
+def _access_page(rows) -> Page[AccessLogOut]:  # type: ignore[no-untyped-def]
+    return Page[AccessLogOut](
+        items=[
+            AccessLogOut(
+                id=r.id,
+                at=r.at,
+                partner=r.partner,
+                lookup=r.lookup,
+                purpose=r.purpose,
+                code_count=r.code_count,
+                usccs=r.usccs,
+            )
+            for r in rows
+        ],
+        next_cursor=encode_cursor(rows[-1].id) if rows else None,
+    )
+
+
+@router.get("/v1/access-log", response_model=Page[AccessLogOut], responses=responses(401, 403, 422))
+async def read_access_log(
+    actor: Regulator,
+    session: SessionDep,
+    partner: Annotated[str | None, Query(max_length=200)] = None,
+    uscc: UsccFormat | None = None,  # type: ignore[valid-type]
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+) -> Page[AccessLogOut]:
+    """Who looked up what, when and why (regulator)."""
+    key = decode_cursor(cursor, 1)
+    rows = await access.search(
+        session, partner=partner, uscc=uscc, before=int(key[0]) if key else None, limit=limit
+    )
+    page = _access_page(rows)
+    page.next_cursor = page.next_cursor if len(rows) == limit else None
+    return page
+
+
+@router.get(
+    "/v1/enterprises/{uscc}/access-log",
+    response_model=Page[AccessLogOut],
+    responses=responses(401, 403, 404, 422),
+)
+async def read_own_access_log(
+    actor: OwnerOrRegulator,
+    enterprise: EnterpriseDep,
+    session: SessionDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+) -> Page[AccessLogOut]:
+    """Which partners looked this enterprise up (the enterprise itself, or a regulator)."""
+    ensure_own_code(actor, enterprise.uscc)
+    key = decode_cursor(cursor, 1)
+    rows = await access.search(
+        session, partner=None, uscc=enterprise.uscc, before=int(key[0]) if key else None, limit=limit
+    )
+    page = _access_page(rows)
+    page.next_cursor = page.next_cursor if len(rows) == limit else None
+    return page

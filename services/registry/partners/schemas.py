@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -23,9 +23,34 @@ class BatchItem(BaseModel):
     score: int | None = None
     grade: str | None = None
     rule_version: str | None = None
-    lists: list[str] = Field([], description="lists the enterprise is on now: black, red")
+    lists: list[str] = Field(default=[], description="lists the enterprise is on now: black, red")
 
 
 class BatchAnswer(BaseModel):
     items: list[BatchItem]
     as_of: datetime
+    feed_cursor: str = Field(description="continue with GET /v1/changes?after=<feed_cursor> to stay in sync")
+
+
+class ChangeOut(BaseModel):
+    seq: int
+    kind: str
+    uscc: str
+    data: dict[str, Any]
+    at: datetime
+
+
+class ChangePage(BaseModel):
+    items: list[ChangeOut]
+    next_cursor: str = Field(description="pass as `after` for the next page (unchanged when nothing is new)")
+    as_of: datetime
+
+
+class AccessLogOut(BaseModel):
+    id: int
+    at: datetime
+    partner: str
+    lookup: str
+    purpose: str
+    code_count: int
+    usccs: list[str] = Field(description="the codes asked (the first 50)")

@@ -1,0 +1,78 @@
+"""The access log: every partner lookup with its purpose, queryable by partner and by code."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated
+from urllib.parse import unquote
+
+from fastapi import Header
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Principal
+from services.common.errors import Unprocessable
+from services.common.roles import Role
+from services.registry.partners.models import AccessLog, AccessLogCode
+
+PurposeHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Purpose",
+        max_length=200,
+        description="why a partner looks this up, e.g. a procurement case number (required for partners)",
+    ),
+]
+
+
+def require_purpose(principal: Principal | None, purpose: str | None) -> str | None:
+    """Partners must say why; others may."""
+    if principal is not None and principal.role is Role.partner and not (purpose and purpose.strip()):
+        raise Unprocessable(
+            "X-Purpose: partners must state the purpose of a lookup (e.g. a case number)",
+            errors=[{"field": "X-Purpose", "in": "header", "message": "required for partners"}],
+        )
+    # Headers are Latin-1: a purpose in Chinese arrives percent-encoded UTF-8.
+    return unquote(purpose).strip() if purpose else None
+
+
+async def log_lookup(
+    session: AsyncSession,
+    *,
+    principal: Principal | None,
+    lookup: str,
+    purpose: str | None,
+    codes: Sequence[str],
+    now: datetime,
+) -> None:
+    if principal is None or principal.role is not Role.partner:
+        return
+    unique = sorted(set(codes))
+    entry = AccessLog(
+        at=now,
+        partner=principal.subject,
+        lookup=lookup,
+        purpose=purpose or "",
+        usccs=unique[:50],
+        code_count=len(unique),
+    )
+    session.add(entry)
+    await session.flush()
+    if unique:
+        await session.execute(insert(AccessLogCode), [{"access_id": entry.id, "uscc": c} for c in unique])
+
+
+async def search(
+    session: AsyncSession, *, partner: str | None, uscc: str | None, before: int | None, limit: int
+) -> Sequence[AccessLog]:
+    statement = select(AccessLog).order_by(AccessLog.id.desc()).limit(limit)
+    if partner:
+        statement = statement.where(AccessLog.partner == partner)
+    if uscc:
+        statement = statement.where(
+            AccessLog.id.in_(select(AccessLogCode.access_id).where(AccessLogCode.uscc == uscc))
+        )
+    if before is not None:
+        statement = statement.where(AccessLog.id < before)
+    return (await session.execute(statement)).scalars().all()

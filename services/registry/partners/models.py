@@ -1,0 +1,63 @@
+"""Partner-side tables: who looked up what and why; webhook subscriptions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.common.db import UTCDateTime
+from services.registry.database import Base
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class AccessLog(Base):
+    """One partner lookup (single, batch or feed page): accountable access to credit data."""
+
+    __tablename__ = "access_log"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    partner: Mapped[str] = mapped_column(String(200))
+    lookup: Mapped[str] = mapped_column(String(16))  # single | batch | feed
+    purpose: Mapped[str] = mapped_column(String(200))
+    usccs: Mapped[list[str]] = mapped_column(JSON)
+    code_count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_access_log_partner_at", "partner", "at"),)
+
+
+class AccessLogCode(Base):
+    """The codes of a lookup, one row each, so an enterprise can find who looked at it."""
+
+    __tablename__ = "access_log_code"
+
+    access_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
+
+    __table_args__ = (Index("ix_access_log_code_uscc_access_id", "uscc", "access_id"),)
+
+
+class Subscription(Base):
+    """A partner's webhook: which change kinds to deliver where, and how far it has got."""
+
+    __tablename__ = "subscription"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    partner: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(500))
+    kinds: Mapped[list[str]] = mapped_column(JSON)
+    # The signing secret is needed in clear to compute HMACs; it is shown to the partner once.
+    secret: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    cursor: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    extra: Mapped[dict[str, Any] | None] = mapped_column(JSON)
