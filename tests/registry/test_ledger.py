@@ -1,6 +1,7 @@
 """Change feed, access log and the tamper-evident audit trail."""
 
 import asyncio
+import itertools
 import os
 import subprocess
 import sys
@@ -176,7 +177,7 @@ async def test_audit_trail_records_and_a_tampered_row_is_named(
         "credit_event.revoked",
         "grade.changed",
     ]
-    assert all(b["prev_hash"] == a["hash"] for a, b in zip(trail, trail[1:], strict=False))
+    assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(trail))
     head = (await registry.get("/v1/audit/head")).json()
     assert head == {"seq": trail[-1]["seq"], "hash": trail[-1]["hash"]}
     assert (await registry.get("/v1/audit", headers=tokens(Role.partner))).status_code == 403
