@@ -67,8 +67,13 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def registry_settings(backend: Backend, keys_dir: Path) -> RegistrySettings:
+    # Webhook deliveries are driven by the tests that need them (dispatcher.run_once), not a timer.
     return RegistrySettings(
-        environment="test", data_dir=keys_dir, database_url=backend.registry_url, db_pool_size=5
+        environment="test",
+        data_dir=keys_dir,
+        database_url=backend.registry_url,
+        db_pool_size=5,
+        webhooks_enabled=False,
     )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
-from services.common.app import build_app
+from services.common.app import Startup, build_app
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys
 from services.registry.credit.router import router as credit_router
@@ -14,9 +18,25 @@ from services.registry.ledger.router import router as ledger_router
 from services.registry.lists.router import router as lists_router
 from services.registry.lists.rules import load_list_rules
 from services.registry.lists.sweeper import periodic_sweep
+from services.registry.partners.dispatch import webhook_dispatch
 from services.registry.partners.router import router as partners_router
 from services.registry.portal.router import router as portal_router
 from services.registry.settings import RegistrySettings
+
+
+def background_tasks(settings: RegistrySettings) -> Startup:
+    """What runs beside the API: the webhook dispatcher, and the list sweep where configured."""
+
+    @asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.lists_sweep_interval_seconds > 0:
+                await stack.enter_async_context(periodic_sweep(app))
+            if settings.webhooks_enabled:
+                await stack.enter_async_context(webhook_dispatch(app))
+            yield
+
+    return run
 
 
 def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -38,6 +58,6 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             ledger_router,
             portal_router,
         ],
-        startup=periodic_sweep if settings.lists_sweep_interval_seconds > 0 else None,
+        startup=background_tasks(settings),
         state={"rules": rules, "list_rules": list_rules, "clock": clock or SystemClock()},
     )

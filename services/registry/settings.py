@@ -30,6 +30,12 @@ class RegistrySettings(ServiceSettings):
     demo_data: bool = False
     # Seconds between in-process expiry sweeps of the lists; 0 leaves it to `qcr lists sweep` (cron).
     lists_sweep_interval_seconds: float = Field(0, ge=0)
+    # Webhook deliveries to partners: a background dispatcher in each replica (rows are leased).
+    webhooks_enabled: bool = True
+    webhook_interval_seconds: float = Field(1.0, gt=0)
+    webhook_timeout_seconds: float = Field(5.0, gt=0)
+    webhook_backoff_base_seconds: float = Field(2.0, gt=0)
+    webhook_backoff_max_seconds: float = Field(600.0, gt=0)
     # The public portal: where it forwards complaints and tracking look-ups, and its own limits per
     # client address, (requests, window seconds), in front of the complaints service's.
     complaints_url: str = "http://127.0.0.1:8002"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,12 +15,24 @@ from services.common.roles import Role
 from services.common.uscc import UsccFormat
 from services.registry.dependencies import EnterpriseDep, NowDep
 from services.registry.ledger import service as ledger
-from services.registry.partners import access, service
-from services.registry.partners.schemas import AccessLogOut, BatchAnswer, BatchRequest, ChangeOut, ChangePage
+from services.registry.partners import access, service, webhooks
+from services.registry.partners.models import Subscription
+from services.registry.partners.schemas import (
+    AccessLogOut,
+    BatchAnswer,
+    BatchRequest,
+    ChangeOut,
+    ChangePage,
+    ReplayRequest,
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionOut,
+)
 
 router = APIRouter(tags=["partners"])
 Reader = Annotated[Principal, Depends(require_roles(Role.partner, Role.regulator))]
 Regulator = Annotated[Principal, Depends(require_roles(Role.regulator))]
+Partner = Annotated[Principal, Depends(require_roles(Role.partner))]
 OwnerOrRegulator = Annotated[Principal, Depends(require_roles(Role.enterprise, Role.regulator))]
 
 
@@ -132,3 +145,72 @@ async def read_own_access_log(
     page = _access_page(rows)
     page.next_cursor = page.next_cursor if len(rows) == limit else None
     return page
+
+
+def _subscription(s: Subscription) -> SubscriptionOut:
+    return SubscriptionOut(
+        id=str(s.id),
+        url=s.url,
+        kinds=s.kinds,
+        active=s.active,
+        cursor=str(s.cursor),
+        attempts=s.attempts,
+        last_error=s.last_error,
+        created_at=s.created_at,
+    )
+
+
+@router.post(
+    "/v1/subscriptions",
+    status_code=201,
+    response_model=SubscriptionCreated,
+    responses=responses(401, 403, 422),
+)
+async def create_subscription(
+    actor: Partner, body: SubscriptionCreate, session: SessionDep, now: NowDep, request: Request
+) -> SubscriptionCreated:
+    """Register a webhook for change kinds; the answer holds the signing secret, shown once (partner)."""
+    created = await webhooks.create(
+        session,
+        partner=actor,
+        url=body.url,
+        kinds=body.kinds,
+        after=body.after,
+        now=now,
+        production=request.app.state.settings.is_production,
+    )
+    return SubscriptionCreated(**_subscription(created).model_dump(), secret=created.secret)
+
+
+@router.get("/v1/subscriptions", response_model=list[SubscriptionOut], responses=responses(401, 403))
+async def list_subscriptions(actor: Partner, session: SessionDep) -> list[SubscriptionOut]:
+    """The partner's own webhooks with their delivery state (partner)."""
+    return [_subscription(s) for s in await webhooks.of_partner(session, actor)]
+
+
+@router.post(
+    "/v1/subscriptions/{subscription_id}/replay",
+    response_model=SubscriptionOut,
+    responses=responses(401, 403, 404, 422),
+)
+async def replay_subscription(
+    actor: Partner, subscription_id: uuid.UUID, body: ReplayRequest, session: SessionDep, now: NowDep
+) -> SubscriptionOut:
+    """Deliver again from a feed cursor (partner)."""
+    found = await webhooks.owned(session, subscription_id, actor)
+    return _subscription(await webhooks.replay(session, found, after=body.after, now=now))
+
+
+@router.delete(
+    "/v1/subscriptions/{subscription_id}",
+    response_model=SubscriptionOut,
+    responses=responses(401, 403, 404, 422),
+)
+async def cancel_subscription(
+    actor: Partner, subscription_id: uuid.UUID, session: SessionDep
+) -> SubscriptionOut:
+    """Stop deliveries (partner)."""
+    found = await webhooks.owned(session, subscription_id, actor)
+    found.active = False
+    await session.flush()
+    return _subscription(found)

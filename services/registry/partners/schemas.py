@@ -54,3 +54,32 @@ class AccessLogOut(BaseModel):
     purpose: str
     code_count: int
     usccs: list[str] = Field(description="the codes asked (the first 50)")
+
+
+class SubscriptionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://", description="where to POST changes")
+    kinds: list[str] = Field(min_length=1, max_length=10, description="change kinds to deliver")
+    after: int | None = Field(None, ge=0, description="start after this feed cursor (default: now)")
+
+
+class SubscriptionOut(BaseModel):
+    id: str
+    url: str
+    kinds: list[str]
+    active: bool
+    cursor: str
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret: str = Field(description="HMAC key for QCR-Signature; shown only in this answer")
+
+
+class ReplayRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    after: int = Field(ge=0, description="deliver again every change after this cursor")
