@@ -5,15 +5,17 @@ The helpers at the top (used by test_lists_*.py too) drive entries through the A
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
 
 from services.common.clock import FrozenClock
 from services.common.roles import Role
+from services.common.workdays import load_calendar
 from services.registry.lists import service as lists_service
-from services.registry.lists.rules import load_list_rules
+from services.registry.lists.rules import add_years, load_list_rules
 from services.registry.lists.sweeper import sweep_all
 from tests.support import Tokens, code, event_body, register
 
@@ -64,7 +66,7 @@ async def act(
 
 
 async def blacklist(
-    client: httpx.AsyncClient, reg: dict[str, str], clock: FrozenClock, uscc: str, **extra: object
+    client: httpx.AsyncClient, reg: dict[str, str], clock: FrozenClock, uscc: str, **extra: Any
 ) -> dict:
     """Propose, serve notice, let the defence time pass, list; the clock ends just after the deadline."""
     entry = await propose(client, reg, entry_body(uscc, **extra))
@@ -76,7 +78,7 @@ async def blacklist(
     return listed.json()
 
 
-async def public_ids(client: httpx.AsyncClient, name: str, **params: object) -> list[str]:
+async def public_ids(client: httpx.AsyncClient, name: str, **params: str | int) -> list[str]:
     """Every id on a public list, following the cursor to the end."""
     ids: list[str] = []
     cursor = None
@@ -121,6 +123,12 @@ def years_later(moment: datetime, years: int) -> datetime:
     return moment.replace(year=moment.year + years)
 
 
+def test_a_term_from_29_february_ends_on_the_last_day_of_february() -> None:
+    leap = datetime(2028, 2, 29, 1, 0, tzinfo=UTC)  # 09:00 in China
+    assert add_years(leap, 3) == datetime(2031, 2, 28, 1, 0, tzinfo=UTC)
+    assert add_years(datetime(2026, 11, 20, 8, 0, tzinfo=UTC), 3) == datetime(2029, 11, 20, 8, 0, tzinfo=UTC)
+
+
 async def test_black_list_lifecycle_shows_exactly_the_active_entries(
     registry: httpx.AsyncClient, tokens: Tokens, clock: FrozenClock
 ) -> None:
@@ -134,6 +142,8 @@ async def test_black_list_lifecycle_shows_exactly_the_active_entries(
     served = (await act(registry, reg, proposed["id"], "serve_notice")).json()
     due = at(served["defence_due_at"])
     assert served["status"] == "notice_served" and due > clock.now()
+    working_days = int(load_list_rules().defence_working_days.value)
+    assert due == load_calendar().deadline(at(served["notice_served_at"]), working_days)
     assert await public_ids(registry, "black") == []
 
     early = await act(registry, reg, proposed["id"], "list")
@@ -273,7 +283,11 @@ async def test_repair_refused_at_eleven_months_and_accepted_after_twelve(
     assert filed.status_code == 201, filed.text
     application = filed.json()
     assert application["status"] == "pending" and not application["overdue"]
-    assert at(application["decision_due_at"]) > clock.now() + timedelta(days=14)
+    due = at(application["decision_due_at"])
+    working_days = int(load_list_rules().repair_decision_working_days.value)
+    assert due == load_calendar().deadline(at(application["filed_at"]), working_days)
+    # Past the published holiday notices the due date is flagged: it can only move later.
+    assert application["decision_due_provisional"] == (not load_calendar().covers(due.date()))
     again = await registry.post(url, json=repair_body(), headers=own)
     assert again.status_code == 409 and again.json()["application_id"] == application["id"]
     pending = (await registry.get("/v1/repair-applications", headers=reg)).json()["items"]

@@ -13,6 +13,8 @@ from services.common.uscc import UsccFormat
 from services.registry.enterprises.schemas import Region
 
 ListName = Literal["black", "red"]
+# Models below have a field named `list`; inside their bodies the name no longer means the builtin.
+Actions = list[str]
 
 
 def _not_blank(value: str) -> str:
@@ -34,8 +36,8 @@ class ListEntryCreate(BaseModel):
     reason: Prose(4000)  # type: ignore[valid-type]
     legal_basis: Line(500)  # type: ignore[valid-type]
     decision_no: Line(200) = Field(description="number of the decision the entry rests on")  # type: ignore[valid-type]
-    authority: Line(200) | None = Field(None, description="the issuing authority")  # type: ignore[valid-type]
-    decided_at: AwareDatetime | None = Field(None, description="date of the decision; default now")
+    authority: Line(200) | None = Field(default=None, description="the issuing authority")  # type: ignore[valid-type]
+    decided_at: AwareDatetime | None = Field(default=None, description="date of the decision; default now")
 
 
 class TransitionRequest(BaseModel):
@@ -47,10 +49,10 @@ class TransitionRequest(BaseModel):
         description="serve_notice, list, cancel, revoke (black list); remove (red list)",
     )
     note: Prose(4000) | None = Field(  # type: ignore[valid-type]
-        None, description="reasons; required for cancel, revoke and remove"
+        default=None, description="reasons; required for cancel, revoke and remove"
     )
     reference: Line(200) | None = Field(  # type: ignore[valid-type]
-        None, description="e.g. the number of the judgment or review decision behind a revocation"
+        default=None, description="e.g. the number of the judgment or review decision behind a revocation"
     )
 
 
@@ -165,7 +167,7 @@ class ListEntrySummary(BaseModel):
     )
     exit_reason: str | None
     exit_ref: str | None
-    allowed_actions: list[str]
+    allowed_actions: Actions
 
 
 class ListEntryOut(ListEntrySummary):
