@@ -47,6 +47,7 @@ class RegistryWorld:
     repairable: str  # listed for over a year, no application yet
     repairable_entry: str
     fresh: str  # registered, nothing else (list proposals land here)
+    subscription_id: str  # the partner's webhook (to a port nothing listens on)
 
 
 @dataclass
@@ -83,6 +84,12 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
     )
     assert statement.status_code == 201, statement.text
     proposed_entry = (await propose(client, reg, entry_body(proposed)))["id"]
+    subscription = await client.post(
+        "/v1/subscriptions",
+        json={"url": "http://127.0.0.1:9/hook", "kinds": ["grade_changed"]},
+        headers=tokens(Role.partner),
+    )
+    assert subscription.status_code == 201, subscription.text
     return RegistryWorld(
         own=own,
         event_id=event.json()["id"],
@@ -96,6 +103,7 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         repairable=repairable,
         repairable_entry=repairable_entry,
         fresh=fresh,
+        subscription_id=subscription.json()["id"],
     )
 
 

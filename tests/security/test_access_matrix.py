@@ -1,0 +1,247 @@
+"""Every route of both services, every caller: the status in access_matrix.toml, nothing else.
+
+The routes come from the apps themselves, so a route added without a matrix entry (or an entry left
+behind by a removed route) fails here. Each call carries a valid request, so what differs between
+callers is the authorisation decision alone.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+
+from tests.registry.test_lists import entry_body, repair_body
+from tests.security.conftest import ROLES, ComplaintsWorld, RegistryWorld, role_headers
+from tests.support import Tokens, code, complaint_body, event_body
+
+MATRIX: dict[str, dict[str, dict[str, int]]] = tomllib.loads(
+    (Path(__file__).with_name("access_matrix.toml")).read_text(encoding="utf-8")
+)
+PROBLEM = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    owner: str | None = None  # the enterprise the call is about: the `own` caller's uscc claim
+    json: Any = None
+    data: dict[str, str] | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    # partners say why they look something up; everyone else may, and it changes nothing for them
+    headers: dict[str, str] = field(default_factory=lambda: {"X-Purpose": "access-matrix test"})
+
+
+def app_routes(app: FastAPI) -> set[str]:
+    """'METHOD /path' for every route the app serves (HEAD goes with GET)."""
+    found = set()
+    for route in iter_route_contexts(app.routes):
+        for method in route.methods or ():
+            if method != "HEAD":
+                found.add(f"{method} {route.path}")
+    return found
+
+
+def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
+    """What each caller sends; `n` numbers the caller, so no two create the same thing."""
+    own = w.own
+    return {
+        "GET /openapi.json": Call("/openapi.json"),
+        "GET /docs": Call("/docs"),
+        "GET /docs/oauth2-redirect": Call("/docs/oauth2-redirect"),
+        "GET /redoc": Call("/redoc"),
+        "GET /healthz": Call("/healthz"),
+        "GET /readyz": Call("/readyz"),
+        "GET /metrics": Call("/metrics"),
+        "POST /v1/enterprises": Call(
+            "/v1/enterprises", owner=code(100 + n), json={"uscc": code(100 + n), "name": f"矩阵企业{n}"}
+        ),
+        "GET /v1/enterprises": Call("/v1/enterprises", params={"q": "安全测试"}),
+        "GET /v1/enterprises/{uscc}": Call(f"/v1/enterprises/{own}", owner=own),
+        "PATCH /v1/enterprises/{uscc}": Call(
+            f"/v1/enterprises/{own}", owner=own, json={"address": f"南宁市青秀区民族大道{n}号"}
+        ),
+        "POST /v1/enterprises/{uscc}/credit-events": Call(
+            f"/v1/enterprises/{own}/credit-events",
+            owner=own,
+            json=event_body(f"矩阵〔2026〕{n}号", kind="complaint_substantiated", severity="minor"),
+        ),
+        "GET /v1/enterprises/{uscc}/credit-events": Call(f"/v1/enterprises/{own}/credit-events", owner=own),
+        "POST /v1/credit-events/{event_id}/revocation": Call(
+            f"/v1/credit-events/{w.event_id}/revocation", owner=own, json={"reason": "复议撤销"}
+        ),
+        "GET /v1/enterprises/{uscc}/credit": Call(f"/v1/enterprises/{own}/credit", owner=own),
+        "GET /v1/enterprises/{uscc}/credit/history": Call(f"/v1/enterprises/{own}/credit/history", owner=own),
+        "POST /v1/list-entries": Call(
+            "/v1/list-entries", owner=w.fresh, json=entry_body(w.fresh, decision_no=f"矩阵罚〔2026〕{n}号")
+        ),
+        "GET /v1/list-entries/{entry_id}": Call(f"/v1/list-entries/{w.listed_entry}", owner=own),
+        "POST /v1/list-entries/{entry_id}/transitions": Call(
+            f"/v1/list-entries/{w.proposed_entry}/transitions",
+            owner=w.proposed,
+            json={"action": "serve_notice"},
+        ),
+        "POST /v1/list-entries/{entry_id}/statements": Call(
+            f"/v1/list-entries/{w.served_entry}/statements",
+            owner=w.served,
+            json={"text": f"补充陈述{n}", "hearing_requested": False},
+        ),
+        "POST /v1/list-entries/{entry_id}/statements/{statement_id}/reply": Call(
+            f"/v1/list-entries/{w.served_entry}/statements/{w.statement_id}/reply",
+            owner=w.served,
+            json={"reply": "已阅，维持"},
+        ),
+        "POST /v1/list-entries/{entry_id}/repair-applications": Call(
+            f"/v1/list-entries/{w.repairable_entry}/repair-applications",
+            owner=w.repairable,
+            json=repair_body(),
+        ),
+        "GET /v1/repair-applications": Call("/v1/repair-applications"),
+        "GET /v1/repair-applications/{application_id}": Call(
+            f"/v1/repair-applications/{w.application_id}", owner=own
+        ),
+        "POST /v1/repair-applications/{application_id}/decision": Call(
+            f"/v1/repair-applications/{w.application_id}/decision",
+            owner=own,
+            json={"decision": "reject", "reasons": "整改证明不足"},
+        ),
+        "GET /v1/enterprises/{uscc}/list-entries": Call(f"/v1/enterprises/{own}/list-entries", owner=own),
+        "GET /v1/lists/{list_name}": Call("/v1/lists/black"),
+        "GET /v1/list-rules": Call("/v1/list-rules"),
+        "POST /v1/credit-status:batch": Call("/v1/credit-status:batch", json={"usccs": [own, code(999)]}),
+        "GET /v1/changes": Call("/v1/changes"),
+        "GET /v1/access-log": Call("/v1/access-log"),
+        "GET /v1/enterprises/{uscc}/access-log": Call(f"/v1/enterprises/{own}/access-log", owner=own),
+        "POST /v1/subscriptions": Call(
+            "/v1/subscriptions", json={"url": f"http://127.0.0.1:9/hook{n}", "kinds": ["listed"]}
+        ),
+        "GET /v1/subscriptions": Call("/v1/subscriptions"),
+        "POST /v1/subscriptions/{subscription_id}/replay": Call(
+            f"/v1/subscriptions/{w.subscription_id}/replay", json={"after": 0}
+        ),
+        "DELETE /v1/subscriptions/{subscription_id}": Call(f"/v1/subscriptions/{w.subscription_id}"),
+        "GET /v1/audit": Call("/v1/audit"),
+        "GET /v1/audit/head": Call("/v1/audit/head"),
+        "GET /": Call("/"),
+        "GET /search": Call("/search", params={"q": "安全测试"}),
+        "GET /enterprises/{code}": Call(f"/enterprises/{own}", owner=own),
+        "GET /lists/{name}": Call("/lists/black"),
+        "GET /complaints/new": Call("/complaints/new", params={"uscc": own}),
+        "POST /complaints": Call("/complaints", data={"kind": "complaint"}),
+        "GET /track": Call("/track"),
+        "GET /static/portal.css": Call("/static/portal.css"),
+    }
+
+
+def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
+    case = f"/v1/complaints/{w.complaint_id}"
+    return {
+        "GET /openapi.json": Call("/openapi.json"),
+        "GET /docs": Call("/docs"),
+        "GET /docs/oauth2-redirect": Call("/docs/oauth2-redirect"),
+        "GET /redoc": Call("/redoc"),
+        "GET /healthz": Call("/healthz"),
+        "GET /readyz": Call("/readyz"),
+        "GET /metrics": Call("/metrics"),
+        "POST /v1/complaints": Call(
+            "/v1/complaints", json=complaint_body(description=f"矩阵测试第{n}号：牛奶变质，商家拒绝退换。")
+        ),
+        "GET /v1/complaints/track/{tracking_code}": Call(f"/v1/complaints/track/{w.tracking_code}"),
+        "GET /v1/complaints": Call("/v1/complaints"),
+        "GET /v1/complaints/{complaint_id}": Call(case),
+        "GET /v1/complaints/{complaint_id}/attachments/{attachment_id}": Call(
+            f"{case}/attachments/{w.attachment_id}"
+        ),
+        "POST /v1/complaints/{complaint_id}/transitions": Call(
+            f"{case}/transitions", json={"action": "accept"}
+        ),
+        "GET /v1/stats": Call("/v1/stats"),
+    }
+
+
+async def check_matrix(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    tokens: Tokens,
+    *,
+    service: str,
+    calls: Callable[[str, int], dict[str, Call]],
+) -> None:
+    expected = MATRIX[service]
+    routes = app_routes(app)
+    assert routes - expected.keys() == set(), f"routes without an entry in access_matrix.toml [{service}]"
+    assert expected.keys() - routes == set(), f"entries in access_matrix.toml [{service}] for no route"
+    wrong = []
+    for n, role in enumerate(ROLES):
+        plan = calls(role, n)
+        assert plan.keys() == routes, "a route without a request in this test"
+        for route, want in expected.items():
+            assert want.keys() == set(ROLES), f"{service} {route}: one status per caller"
+            call = plan[route]
+            headers = {**call.headers, **role_headers(tokens, role, audience=service, owner=call.owner)}
+            response = await client.request(
+                route.split()[0],
+                call.path,
+                headers=headers,
+                json=call.json,
+                data=call.data,
+                params=call.params,
+            )
+            if response.status_code != want[role]:
+                wrong.append(
+                    f"{route} as {role}: {response.status_code} (want {want[role]}) {response.text[:200]}"
+                )
+            if response.status_code in (401, 403):
+                assert response.headers["content-type"] == PROBLEM, f"{route} as {role}"
+            if response.status_code == 401:
+                assert response.headers["www-authenticate"] == "Bearer", f"{route} as {role}"
+    assert not wrong, "\n".join(wrong)
+
+
+async def test_registry_access_matrix(
+    registry: httpx.AsyncClient, registry_app: FastAPI, registry_world: RegistryWorld, tokens: Tokens
+) -> None:
+    await check_matrix(
+        registry,
+        registry_app,
+        tokens,
+        service="registry",
+        calls=lambda role, n: registry_calls(registry_world, role, n),
+    )
+
+
+async def test_complaints_access_matrix(
+    complaints: httpx.AsyncClient, complaints_app: FastAPI, complaints_world: ComplaintsWorld, tokens: Tokens
+) -> None:
+    await check_matrix(
+        complaints,
+        complaints_app,
+        tokens,
+        service="complaints",
+        calls=lambda role, n: complaints_calls(complaints_world, role, n),
+    )
+
+
+async def test_an_enterprise_sees_its_own_full_record_and_only_the_public_view_of_others(
+    registry: httpx.AsyncClient, registry_world: RegistryWorld, tokens: Tokens
+) -> None:
+    url = f"/v1/enterprises/{registry_world.own}"
+    full = {"score", "address", "created_by", "check_override_reason"}
+    for role, sees_full in [
+        ("none", False),
+        ("regulator", True),
+        ("own", True),
+        ("other", False),
+        ("partner", False),
+        ("service", False),
+    ]:
+        headers = role_headers(tokens, role, audience="registry", owner=registry_world.own)
+        body = (await registry.get(url, headers=headers)).json()
+        assert (full <= body.keys()) is sees_full, role
+        assert sees_full or not (full & body.keys()), role
