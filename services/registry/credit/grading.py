@@ -43,8 +43,15 @@ async def assess_enterprise(session: AsyncSession, uscc: str, rules: RuleSet, no
 
 def is_current(enterprise: Enterprise, rules: RuleSet, now: datetime) -> bool:
     """Whether the stored grade still equals a fresh assessment (same rules, no expiry passed)."""
-    due = enterprise.regrade_due_at
-    return enterprise.rule_version == rules.version and (due is None or due > now)
+    return is_current_values(
+        rule_version=enterprise.rule_version, regrade_due_at=enterprise.regrade_due_at, rules=rules, now=now
+    )
+
+
+def is_current_values(
+    *, rule_version: str, regrade_due_at: datetime | None, rules: RuleSet, now: datetime
+) -> bool:
+    return rule_version == rules.version and (regrade_due_at is None or regrade_due_at > now)
 
 
 async def record_change(

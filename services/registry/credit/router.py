@@ -12,7 +12,7 @@ from services.common.db import SessionDep
 from services.common.errors import responses
 from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from services.common.roles import Role
-from services.registry.credit import service
+from services.registry.credit import lookup, service
 from services.registry.credit.models import CreditEvent
 from services.registry.credit.schemas import (
     CreditAnswer,
@@ -21,12 +21,8 @@ from services.registry.credit.schemas import (
     GradeChangeOut,
     ListStatus,
     RevocationCreate,
-    explanation_items,
 )
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep, UsccPathDep
-from services.registry.enterprises import service as enterprises
-from services.registry.ledger import service as ledger
-from services.registry.lists import service as lists
 from services.registry.lists.models import ListEntry
 from services.registry.partners import access
 
@@ -138,33 +134,18 @@ async def read_credit(
     now: NowDep,
     principal: OptionalPrincipalDep,
     purpose: access.PurposeHeader = None,
-) -> CreditAnswer:
+) -> Response:
     """Score, grade, list status and the explanation: which rules and which events made it.
 
     Public. A partner calling with its token states a purpose (`X-Purpose`) and is logged.
     """
     purpose = access.require_purpose(principal, purpose)
-    cursor = await ledger.feed_cursor(session)  # before the data: replaying from here cannot miss a change
-    enterprise = await enterprises.get(session, uscc)
+    answer = await lookup.credit_answer(session, uscc=uscc, rules=rules, now=now)
     await access.log_lookup(
         session, principal=principal, lookup="single", purpose=purpose, codes=[uscc], now=now
     )
-    assessment = await service.current_assessment(session, enterprise=enterprise, rules=rules, now=now)
-    grade = rules.grade_for(assessment.score)
-    entries = (await lists.active_entries(session, codes=[enterprise.uscc], now=now)).get(enterprise.uscc, [])
-    return CreditAnswer(
-        uscc=enterprise.uscc,
-        name=enterprise.name,
-        status=enterprise.status,
-        score=assessment.score,
-        grade=assessment.grade,
-        grade_label={"zh": grade.zh, "en": grade.en},
-        rule_version=assessment.rule_version,
-        lists=[list_status(e) for e in entries],
-        explanation=explanation_items(assessment.explanation),
-        as_of=now,
-        feed_cursor=str(cursor),
-    )
+    # Already a validated CreditAnswer: serialise it once rather than have the framework re-validate it.
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get(
