@@ -19,11 +19,9 @@ from services.registry.credit.schemas import (
     CreditEventCreate,
     CreditEventOut,
     GradeChangeOut,
-    ListStatus,
     RevocationCreate,
 )
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep, UsccPathDep
-from services.registry.lists.models import ListEntry
 from services.registry.partners import access
 
 router = APIRouter(tags=["credit"])
@@ -38,17 +36,6 @@ def event_view(event: CreditEvent, now) -> CreditEventOut:  # type: ignore[no-un
             **{c: getattr(event, c) for c in CreditEventOut.model_fields if hasattr(event, c)},
             "status": service.event_status(event, now),
         }
-    )
-
-
-def list_status(entry: ListEntry) -> ListStatus:
-    return ListStatus(
-        list=entry.kind,  # type: ignore[arg-type]
-        entry_id=str(entry.id),
-        status=entry.status,
-        since=entry.listed_at,
-        until=entry.expires_at,
-        reason=entry.reason,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -97,7 +97,3 @@ class GradeChangeOut(BaseModel):
     cause: str
     cause_ref: str | None
     changed_at: datetime
-
-
-def explanation_items(raw: list[dict[str, Any]]) -> list[ExplanationItem]:
-    return [ExplanationItem(**item) for item in raw]
