@@ -16,6 +16,9 @@ from services.registry.credit.schemas import CreditEventCreate
 from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
 from services.registry.enterprises.schemas import CheckOverride, EnterpriseCreate
+from services.registry.lists import service as lists
+from services.registry.lists.rules import load_list_rules
+from services.registry.lists.schemas import ListEntryCreate, TransitionRequest
 
 DEMO_ACTOR = Principal(role=Role.regulator, subject="demo-loader", issuer="qcr-dev")
 
@@ -86,4 +89,59 @@ async def load(session: AsyncSession, *, rules: RuleSet, now: datetime) -> list[
                 occurred_at=now - timedelta(days=30),
             ),
         )
+    await _demo_lists(session, codes, rules=rules, now=now)
     return codes
+
+
+async def _demo_lists(session: AsyncSession, codes: list[str], *, rules: RuleSet, now: datetime) -> None:
+    """One black-list entry taken through notice and listing weeks ago, and one red-list entry."""
+    list_rules = load_list_rules()
+    proposed_at = now - timedelta(days=40)
+    entry = await lists.propose(
+        session,
+        actor=DEMO_ACTOR,
+        rules=rules,
+        list_rules=list_rules,
+        now=proposed_at,
+        data=ListEntryCreate(
+            uscc=codes[1],
+            list="black",
+            reason="生产销售不合格电器产品，经责令改正拒不改正，情节严重",
+            legal_basis="《市场监督管理严重违法失信名单管理办法》第九条",
+            decision_no="防市监罚〔2026〕21号",
+            authority="防城港市市场监督管理局",
+            decided_at=proposed_at,
+        ),
+    )
+    await lists.act(
+        session,
+        entry_id=entry.id,
+        data=TransitionRequest(action="serve_notice"),
+        actor=DEMO_ACTOR,
+        list_rules=list_rules,
+        now=proposed_at,
+    )
+    await lists.act(
+        session,
+        entry_id=entry.id,
+        data=TransitionRequest(action="list"),
+        actor=DEMO_ACTOR,
+        list_rules=list_rules,
+        now=now - timedelta(days=20),
+    )
+    await lists.propose(
+        session,
+        actor=DEMO_ACTOR,
+        rules=rules,
+        list_rules=list_rules,
+        now=now,
+        data=ListEntryCreate(
+            uscc=codes[3],
+            list="red",
+            reason="获浙江省政府质量奖，质量信用良好",
+            legal_basis="守信激励措施清单",
+            decision_no="浙质奖〔2025〕3号",
+            authority="浙江省市场监督管理局",
+            decided_at=now - timedelta(days=30),
+        ),
+    )
