@@ -20,7 +20,10 @@ local words = {"食品", "电器", "乳业", "机械", "五金"}
 function request()
   local headers = {["Content-Type"] = "application/json"}
   local auth = os.getenv("AUTH")
-  if auth then headers["Authorization"] = "Bearer " .. auth end
+  if auth then
+    headers["Authorization"] = "Bearer " .. auth
+    headers["X-Purpose"] = "benchmark"  -- partners must state why they look
+  end
   if scenario == "credit" then
     return wrk.format("GET", "/v1/enterprises/" .. codes[math.random(#codes)] .. "/credit", headers)
   elseif scenario == "search" then

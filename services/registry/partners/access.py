@@ -60,7 +60,10 @@ async def log_lookup(
     session.add(entry)
     await session.flush()
     if unique:
-        await session.execute(insert(AccessLogCode), [{"access_id": entry.id, "uscc": c} for c in unique])
+        # Core, not ORM bulk: a thousand rows go out as one executemany.
+        await session.execute(
+            insert(AccessLogCode.__table__), [{"access_id": entry.id, "uscc": c} for c in unique]
+        )
 
 
 async def search(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
@@ -13,7 +13,7 @@ from services.common.errors import PayloadTooLarge, responses
 from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from services.common.roles import Role
 from services.common.uscc import UsccFormat
-from services.registry.dependencies import EnterpriseDep, NowDep
+from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
 from services.registry.ledger import service as ledger
 from services.registry.partners import access, service, webhooks
 from services.registry.partners.models import Subscription
@@ -43,15 +43,16 @@ async def credit_status_batch(
     session: SessionDep,
     now: NowDep,
     request: Request,
+    rules: RulesDep,
     purpose: access.PurposeHeader = None,
-) -> BatchAnswer:
+) -> Response:
     """Credit status of many codes at once (partner, regulator); each found, not_found or invalid."""
     limit = request.app.state.settings.batch_max_codes
     if len(body.usccs) > limit:
         raise PayloadTooLarge(f"at most {limit} codes per batch, got {len(body.usccs)}", limit=limit)
     purpose = access.require_purpose(actor, purpose)
     cursor = await ledger.feed_cursor(session)  # before the data: replaying from here cannot miss a change
-    items = await service.batch_status(session, codes=body.usccs, now=now)
+    items = await service.batch_status(session, codes=body.usccs, rules=rules, now=now)
     await access.log_lookup(
         session,
         principal=actor,
@@ -60,7 +61,9 @@ async def credit_status_batch(
         codes=[i.uscc for i in items if i.result != "invalid"],
         now=now,
     )
-    return BatchAnswer(items=items, as_of=now, feed_cursor=str(cursor))
+    answer = BatchAnswer(items=items, as_of=now, feed_cursor=str(cursor))
+    # Built from validated parts: serialise once rather than have the framework re-validate 1,000 items.
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get("/v1/changes", response_model=ChangePage, responses=responses(401, 403, 422))
