@@ -6,7 +6,6 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import (
-    BigInteger,
     Boolean,
     ForeignKey,
     Index,
@@ -17,10 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.db import UTCDateTime
+from services.common.db import BigId, UTCDateTime
 from services.complaints.database import Base
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Complaint(Base):

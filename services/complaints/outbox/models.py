@@ -6,13 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.db import UTCDateTime
+from services.common.db import BigId, UTCDateTime
 from services.complaints.database import Base
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class OutboxMessage(Base):

@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.db import UTCDateTime
+from services.common.db import BigId, UTCDateTime
 from services.registry.database import Base
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class CreditEvent(Base):

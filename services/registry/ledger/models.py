@@ -5,13 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String
+from sqlalchemy import JSON, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.db import UTCDateTime
+from services.common.db import BigId, UTCDateTime
 from services.registry.database import Base
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class Change(Base):

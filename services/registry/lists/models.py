@@ -12,8 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.db import UTCDateTime
-from services.registry.credit.models import BigId
+from services.common.db import BigId, UTCDateTime
 from services.registry.database import Base
 
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.common.db import UTCDateTime
+from services.common.db import BigId, UTCDateTime
 from services.registry.database import Base
-
-BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 class AccessLog(Base):
@@ -53,7 +51,7 @@ class Subscription(Base):
     # The signing secret is needed in clear to compute HMACs; it is shown to the partner once.
     secret: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    cursor: Mapped[int] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"), default=0)
+    cursor: Mapped[int] = mapped_column(BigId, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
