@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
         "REGISTRY_DB_POOL_SIZE": "10",
         "COMPLAINTS_DB_POOL_SIZE": "10",
         "COMPLAINTS_INTAKE_RATE": "[100000000, 60]",
+        "REGISTRY_SEARCH_RATE": "[100000000, 60]",  # wrk is one client hammering the search
         "COMPLAINTS_DISPATCH_INTERVAL_SECONDS": "0.2",
         "REGISTRY_LOG_LEVEL": "WARNING",
         "COMPLAINTS_LOG_LEVEL": "WARNING",

@@ -74,6 +74,8 @@ def registry_settings(backend: Backend, keys_dir: Path) -> RegistrySettings:
         database_url=backend.registry_url,
         db_pool_size=5,
         webhooks_enabled=False,
+        search_rate=(1000, 60),
+        public_list_rate=(1000, 60),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -9,10 +10,11 @@ from typing import Any
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import TokenVerifier
 from services.common.db import create_engine, read_session_factory, session_factory
-from services.common.errors import Unavailable, install_error_handlers, responses
+from services.common.errors import PROBLEM_RESPONSES, Unavailable, install_error_handlers, responses
 from services.common.limits import BodyLimitMiddleware
 from services.common.observability import (
     Metrics,
@@ -39,6 +41,46 @@ PROBLEM_SCHEMA = {
 }
 
 
+class SecurityHeadersMiddleware:
+    """Headers every answer should carry unless the route set its own (the portal sets a stricter set).
+
+    Never sniffed; HTML (the portal, the API docs) never framed and never leaking its URL as a
+    referrer; an answer to a request with a token (a reporter's identity, a full credit file) never
+    stored by a shared or browser cache.
+    """
+
+    _ALWAYS = ((b"x-content-type-options", b"nosniff"),)
+    _HTML = (
+        (b"x-frame-options", b"DENY"),
+        (b"content-security-policy", b"frame-ancestors 'none'"),
+        (b"referrer-policy", b"no-referrer"),
+    )
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with_token = any(name == b"authorization" for name, _ in scope.get("headers", []))
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                extra = list(self._ALWAYS)
+                content_type = dict(headers).get(b"content-type", b"")
+                if content_type.startswith(b"text/html"):
+                    extra += self._HTML
+                if with_token:
+                    extra.append((b"cache-control", b"no-store"))
+                message["headers"] = headers + [(n, v) for n, v in extra if n not in present]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def health_router() -> APIRouter:
     router = APIRouter(tags=["operations"])
 
@@ -59,6 +101,26 @@ def health_router() -> APIRouter:
 
     router.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     return router
+
+
+def declare_shared_problems(schema: dict[str, Any]) -> None:
+    """Declare the problems every operation can answer because of the shared wiring, whatever its
+    route says: 422 as problem+json (FastAPI would document its own JSON shape), 413 wherever there
+    is a body (the body limit), 401 wherever a token is read (a bad one is refused)."""
+    for item in schema.get("paths", {}).values():
+        for operation in item.values():
+            answers = operation.setdefault("responses", {})
+            validation = answers.get("422", {}).get("content", {})
+            if "application/json" in validation:
+                answers["422"] = PROBLEM_RESPONSES[422]
+            if "requestBody" in operation:
+                answers.setdefault("413", PROBLEM_RESPONSES[413])
+            if operation.get("security"):
+                answers.setdefault("401", PROBLEM_RESPONSES[401])
+    components = schema.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" not in json.dumps(schema.get("paths", {})):
+        components.pop("HTTPValidationError", None)
+        components.pop("ValidationError", None)
 
 
 def build_app(
@@ -103,14 +165,16 @@ def build_app(
     app.include_router(health_router())
     for router in routers:
         app.include_router(router)
-    if settings.cors_origins:
+    if settings.cors_origins:  # closed unless origins are named (never "*" by default)
         app.add_middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
-            allow_methods=["GET", "POST", "PATCH"],
-            allow_headers=["Authorization", "Content-Type"],
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Purpose", "X-Request-ID"],
+            expose_headers=["Location", "Retry-After", "X-Request-ID"],
         )
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestLogMiddleware, metrics=app.state.metrics)
 
     original_openapi = app.openapi
@@ -119,6 +183,7 @@ def build_app(
         if app.openapi_schema is None:
             schema = original_openapi()
             schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+            declare_shared_problems(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -60,6 +60,7 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         engine = create_async_engine(
             url,
             echo=echo,
+            hide_parameters=True,
             pool_size=1,
             max_overflow=0,
             pool_timeout=60,
@@ -77,7 +78,10 @@ def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> Async
         return engine
     # No pre-ping: on asyncpg it costs BEGIN, a ping and ROLLBACK per checkout, three round trips on
     # the hot path; a dead connection surfaces as an error the pool discards (recycled after 30 min).
-    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    # hide_parameters: a database error logged with its traceback must not carry what a reporter wrote.
+    return create_async_engine(
+        url, echo=echo, hide_parameters=True, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

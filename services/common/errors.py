@@ -138,6 +138,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400 and isinstance(exc.__cause__, (ValueError, RecursionError)):
+            # FastAPI's answer to a body it cannot decode (not UTF-8, an integer too long to convert,
+            # nesting too deep): its answer to a syntax error is already a 422, and these are no
+            # different to the client.
+            message = "not valid JSON (UTF-8)"
+            return problem(
+                422,
+                "Unprocessable content",
+                f"body: {message}",
+                slug="validation",
+                instance=request.url.path,
+                extra={"errors": [{"field": "body", "in": "body", "message": message}]},
+            )
         titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
         title = titles.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else title

@@ -67,6 +67,10 @@ def configure_logging(level: str = "INFO") -> None:
     root.handlers = [handler]
     root.setLevel(level)
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every outbound URL at INFO: the portal's tracking look-ups carry tracking codes in
+    # theirs, and a partner's webhook URL may carry a credential. Failures still show as warnings.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
 class Metrics:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
-from typing import Annotated, Any, Generic, TypeVar
+import re
+import uuid
+from datetime import datetime
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from fastapi import Query
 from pydantic import BaseModel
@@ -13,6 +17,15 @@ from services.common.errors import Unprocessable
 
 T = TypeVar("T")
 MAX_LIMIT = 200
+# The largest value of a BIGINT column: sequence numbers and ids in queries stay below it.
+MAX_SEQUENCE = 2**63 - 1
+
+# What each position of a cursor holds; a cursor that does not fit is refused before any query.
+CursorKind = Literal["datetime", "uuid", "int", "code"]
+TIME_AND_ID: tuple[CursorKind, ...] = ("datetime", "uuid")
+SEQUENCE: tuple[CursorKind, ...] = ("int",)
+CODE: tuple[CursorKind, ...] = ("code",)
+_CODE = re.compile(r"^[0-9A-Z]{1,40}$")
 
 
 class Page(BaseModel, Generic[T]):
@@ -24,15 +37,44 @@ def encode_cursor(*key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(key), default=str).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, arity: int) -> list[Any] | None:
+def _fits(kind: str, value: Any) -> bool:
+    if kind == "int" or (kind == "any" and type(value) is int):
+        return type(value) is int and 0 <= value <= MAX_SEQUENCE
+    if not isinstance(value, str) or len(value) > 64:
+        return False
+    if kind == "any":
+        return True
+    if kind == "code":
+        return bool(_CODE.match(value))
+    try:
+        if kind == "uuid":
+            uuid.UUID(value)
+            return True
+        return datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def decode_cursor(cursor: str | None, shape: tuple[CursorKind, ...] | int) -> list[Any] | None:
+    """The key in a next_cursor this service issued, checked position by position against `shape`.
+
+    A forged or damaged cursor is a 422, never a value that makes a query fail further down. (A
+    bare arity only bounds each position to a BIGINT or a short string: name the kinds instead.)
+    """
+    if isinstance(shape, int):
+        shape = ("any",) * shape  # type: ignore[assignment]
     if not cursor:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except ValueError as exc:
+    except (ValueError, binascii.Error) as exc:
         raise Unprocessable("cursor is not one this service issued", field="cursor") from exc
-    if not isinstance(key, list) or len(key) != arity:
+    if (
+        not isinstance(key, list)
+        or len(key) != len(shape)
+        or not all(_fits(kind, value) for kind, value in zip(shape, key, strict=True))
+    ):
         raise Unprocessable("cursor is not one this service issued", field="cursor")
     return key
 

@@ -24,6 +24,11 @@ def clean_line(value: str) -> str:
     return value
 
 
+def search_text(value: str) -> str:
+    """A search term, normalised like the names it is matched against (NFC, spaces collapsed)."""
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", value)).strip()
+
+
 def clean_text(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if _CONTROL_IN_TEXT.search(value):

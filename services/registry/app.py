@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from services.common.app import Startup, build_app
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys
+from services.common.ratelimit import RateLimiter
 from services.registry.credit.router import router as credit_router
 from services.registry.credit.rules import load_rules
 from services.registry.enterprises.router import router as enterprises_router
@@ -59,5 +60,11 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             portal_router,
         ],
         startup=background_tasks(settings),
-        state={"rules": rules, "list_rules": list_rules, "clock": clock or SystemClock()},
+        state={
+            "rules": rules,
+            "list_rules": list_rules,
+            "clock": clock or SystemClock(),
+            "rate_limiter": RateLimiter(),
+            "rate_limits": {"search": settings.search_rate, "public_list": settings.public_list_rate},
+        },
     )

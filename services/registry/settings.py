@@ -42,6 +42,10 @@ class RegistrySettings(ServiceSettings):
     complaints_timeout_seconds: float = Field(10, gt=0)
     portal_complaint_rate: tuple[int, int] = (10, 60)
     portal_tracking_rate: tuple[int, int] = (60, 60)
+    # Public searches per client address, (requests, window seconds): the enterprise search (API and
+    # portal) and the public black and red lists (API and portal pages).
+    search_rate: tuple[int, int] = (120, 60)
+    public_list_rate: tuple[int, int] = (120, 60)
 
     @model_validator(mode="after")
     def _dev_issuers(self) -> RegistrySettings:

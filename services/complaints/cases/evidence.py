@@ -15,6 +15,8 @@ _SIGNATURES = [
     (b"\xff\xd8\xff", "image/jpeg"),
 ]
 
+MEDIA_TYPES = tuple(media for _, media in _SIGNATURES)
+
 
 @dataclass(frozen=True)
 class Evidence:

@@ -10,7 +10,14 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, R
 from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
-from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.pagination import (
+    TIME_AND_ID,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    decode_cursor,
+    encode_cursor,
+)
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.common.uscc import UsccFormat
@@ -142,7 +149,7 @@ async def list_complaints(
     limit: LimitQuery = 50,
 ) -> Page[ComplaintSummary]:
     """Cases, newest first; `overdue=true` lists those past a legal deadline (handler)."""
-    key = decode_cursor(cursor, 2)
+    key = decode_cursor(cursor, TIME_AND_ID)
     rows = await service.search(
         session,
         status=status_,
@@ -202,7 +209,13 @@ async def read_complaint(
 @handlers.get(
     "/{complaint_id}/attachments/{attachment_id}",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}, **responses(401, 403, 404, 422)},
+    responses={
+        200: {
+            "description": "the file, as its content was recognised at intake",
+            "content": {media: {} for media in evidence.MEDIA_TYPES},
+        },
+        **responses(401, 403, 404, 422),
+    },
 )
 async def download_attachment(
     actor: Handler, complaint_id: uuid.UUID, attachment_id: uuid.UUID, session: SessionDep

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
@@ -17,6 +17,25 @@ from services.complaints.dependencies import ContextDep
 from services.complaints.stats import service
 
 router = APIRouter(tags=["statistics"])
+# A calendar day as YYYY-MM-DD within the years the service can count in (no timestamps, no year
+# 9999 that overflows a day later).
+DAY: dict[str, Any] = {
+    "pattern": r"^(19[7-9]\d|2\d{3})-\d{2}-\d{2}$",
+    "json_schema_extra": {"format": "date"},
+}
+
+
+def _day(field: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise Unprocessable(
+            f"{field}: not a calendar day", errors=[{"field": field, "in": "query", "message": "not a day"}]
+        ) from exc
+
+
 Reader = Annotated[Principal, Depends(require_roles(Role.handler, Role.regulator))]
 
 
@@ -38,13 +57,13 @@ async def read_stats(
     actor: Reader,
     session: SessionDep,
     ctx: ContextDep,
-    from_: Annotated[date | None, Query(alias="from", description="first day (China time)")] = None,
-    to: Annotated[date | None, Query(description="last day, inclusive (China time)")] = None,
+    from_: Annotated[str | None, Query(alias="from", description="first day (China time)", **DAY)] = None,
+    to: Annotated[str | None, Query(description="last day, inclusive (China time)", **DAY)] = None,
 ) -> Stats:
     """Counts by status, channel and category; closure within deadline; overdue (handler, regulator)."""
     today = ctx.now.astimezone(CHINA).date()
-    last = to or today
-    first = from_ or last.replace(day=1)
+    last = _day("to", to) or today
+    first = _day("from", from_) or last.replace(day=1)
     if first > last:
         raise Unprocessable("from must not be after to", errors=[{"field": "from", "message": "after to"}])
     start = datetime.combine(first, time(0), tzinfo=CHINA)

@@ -10,7 +10,15 @@ from fastapi import APIRouter, Depends, Response, status
 from services.common.auth import OptionalPrincipalDep, Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
-from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.pagination import (
+    SEQUENCE,
+    TIME_AND_ID,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    decode_cursor,
+    encode_cursor,
+)
 from services.common.roles import Role
 from services.registry.credit import lookup, service
 from services.registry.credit.models import CreditEvent
@@ -80,7 +88,7 @@ async def list_credit_events(
 ) -> Page[CreditEventOut]:
     """Credit events of one enterprise, newest first, revoked ones included."""
     ensure_own_code(actor, enterprise.uscc)
-    key = decode_cursor(cursor, 2)
+    key = decode_cursor(cursor, TIME_AND_ID)
     rows = await service.list_events(
         session,
         uscc=enterprise.uscc,
@@ -147,7 +155,7 @@ async def read_credit_history(
     limit: LimitQuery = 50,
 ) -> Page[GradeChangeOut]:
     """Every grade change with its cause, newest first."""
-    key = decode_cursor(cursor, 1)
+    key = decode_cursor(cursor, SEQUENCE)
     rows = await service.history(
         session, uscc=enterprise.uscc, before_id=int(key[0]) if key else None, limit=limit
     )

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from services.common.auth import OptionalPrincipalDep, Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
-from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.pagination import CODE, CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
 from services.registry.enterprises import service
@@ -84,7 +85,12 @@ async def create_enterprise(
     return full_view(enterprise)
 
 
-@router.get("", response_model=Page[EnterprisePublic], responses=responses(422))
+@router.get(
+    "",
+    response_model=Page[EnterprisePublic],
+    dependencies=[Depends(rate_limited("search"))],
+    responses=responses(422, 429),
+)
 async def search_enterprises(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=100, description="name substring")] = None,
@@ -94,7 +100,7 @@ async def search_enterprises(
     limit: LimitQuery = 20,
 ) -> Page[EnterprisePublic]:
     """Search enterprises by name substring, region prefix and grade (public)."""
-    key = decode_cursor(cursor, 1)
+    key = decode_cursor(cursor, CODE)
     rows = await service.search(
         session,
         q=q.strip() if q else None,

@@ -12,6 +12,7 @@ from services.common import uscc as uscc_rules
 from services.common.auth import Principal
 from services.common.db import insert_ignoring_conflicts
 from services.common.errors import Conflict, NotFound, Unprocessable
+from services.common.text import search_text
 from services.registry.credit import grading
 from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.divisions import describe
@@ -148,6 +149,7 @@ async def search(
     limit: int,
 ) -> Sequence[Enterprise]:
     statement = select(Enterprise).order_by(Enterprise.uscc).limit(limit)
+    q = search_text(q) if q else None
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(Enterprise.name.like(f"%{escaped}%", escape="\\"))

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
+from services.common.pagination import MAX_SEQUENCE
 from services.common.roles import Role
 from services.common.uscc import UsccFormat
 from services.registry.ledger import service
@@ -46,7 +47,7 @@ async def read_audit(
     actor: Regulator,
     session: SessionDep,
     uscc: UsccFormat | None = None,  # type: ignore[valid-type]
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_SEQUENCE)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> AuditPage:
     """The audit trail in order, optionally for one enterprise (regulator)."""

@@ -11,7 +11,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
-from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.pagination import (
+    TIME_AND_ID,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    decode_cursor,
+    encode_cursor,
+)
+from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
 from services.registry.enterprises.divisions import describe
@@ -226,7 +234,7 @@ async def pending_repair_applications(
     limit: LimitQuery = 50,
 ) -> Page[RepairApplicationOut]:
     """Repair applications awaiting a decision, the earliest due first (regulator)."""
-    key = decode_cursor(cursor, 2)
+    key = decode_cursor(cursor, TIME_AND_ID)
     rows = await service.pending_repairs(
         session, after=(str(key[0]), str(key[1])) if key else None, limit=limit
     )
@@ -286,7 +294,7 @@ async def entries_of_enterprise(
 ) -> Page[ListEntrySummary]:
     """Every list entry of one enterprise, removed ones included (regulator, or the enterprise)."""
     ensure_own_code(actor, enterprise.uscc)
-    key = decode_cursor(cursor, 2)
+    key = decode_cursor(cursor, TIME_AND_ID)
     rows = await service.entries_of(
         session, uscc=enterprise.uscc, after=(str(key[0]), str(key[1])) if key else None, limit=limit
     )
@@ -298,7 +306,12 @@ async def entries_of_enterprise(
     )
 
 
-@router.get("/v1/lists/{list_name}", response_model=Page[PublicListEntry], responses=responses(422))
+@router.get(
+    "/v1/lists/{list_name}",
+    response_model=Page[PublicListEntry],
+    dependencies=[Depends(rate_limited("public_list"))],
+    responses=responses(422, 429),
+)
 async def public_list(
     list_name: Annotated[ListName, Path(description="black (严重违法失信名单) or red (守信激励名单)")],
     session: SessionDep,
@@ -309,7 +322,7 @@ async def public_list(
     limit: LimitQuery = 50,
 ) -> Page[PublicListEntry]:
     """The public disclosure: active entries of one list, most recently listed first (public)."""
-    key = decode_cursor(cursor, 2)
+    key = decode_cursor(cursor, TIME_AND_ID)
     rows = await service.public_list(
         session,
         kind=list_name,

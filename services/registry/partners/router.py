@@ -10,7 +10,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import PayloadTooLarge, responses
-from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.pagination import (
+    MAX_SEQUENCE,
+    SEQUENCE,
+    CursorQuery,
+    LimitQuery,
+    Page,
+    decode_cursor,
+    encode_cursor,
+)
 from services.common.roles import Role
 from services.common.uscc import UsccFormat
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
@@ -73,7 +81,7 @@ async def read_changes(
     now: NowDep,
     purpose: access.PurposeHeader = None,
     after: Annotated[
-        int, Query(ge=0, description="next_cursor of the previous page (0: from the start)")
+        int, Query(ge=0, le=MAX_SEQUENCE, description="next_cursor of the previous page (0: from the start)")
     ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> ChangePage:
@@ -118,7 +126,7 @@ async def read_access_log(
     limit: LimitQuery = 50,
 ) -> Page[AccessLogOut]:
     """Who looked up what, when and why (regulator)."""
-    key = decode_cursor(cursor, 1)
+    key = decode_cursor(cursor, SEQUENCE)
     rows = await access.search(
         session, partner=partner, uscc=uscc, before=int(key[0]) if key else None, limit=limit
     )
@@ -141,7 +149,7 @@ async def read_own_access_log(
 ) -> Page[AccessLogOut]:
     """Which partners looked this enterprise up (the enterprise itself, or a regulator)."""
     ensure_own_code(actor, enterprise.uscc)
-    key = decode_cursor(cursor, 1)
+    key = decode_cursor(cursor, SEQUENCE)
     rows = await access.search(
         session, partner=None, uscc=enterprise.uscc, before=int(key[0]) if key else None, limit=limit
     )

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.pagination import MAX_SEQUENCE
+
 
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -61,7 +63,9 @@ class SubscriptionCreate(BaseModel):
 
     url: str = Field(min_length=8, max_length=500, pattern=r"^https?://", description="where to POST changes")
     kinds: list[str] = Field(min_length=1, max_length=10, description="change kinds to deliver")
-    after: int | None = Field(None, ge=0, description="start after this feed cursor (default: now)")
+    after: int | None = Field(
+        None, ge=0, le=MAX_SEQUENCE, description="start after this feed cursor (default: now)"
+    )
 
 
 class SubscriptionOut(BaseModel):
@@ -82,4 +86,4 @@ class SubscriptionCreated(SubscriptionOut):
 class ReplayRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    after: int = Field(ge=0, description="deliver again every change after this cursor")
+    after: int = Field(ge=0, le=MAX_SEQUENCE, description="deliver again every change after this cursor")

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.common import uscc as uscc_rules
 from services.common.db import SessionDep
 from services.common.errors import NotFound, Unprocessable
-from services.common.pagination import decode_cursor, encode_cursor
+from services.common.pagination import TIME_AND_ID, decode_cursor, encode_cursor
 from services.common.ratelimit import RateLimiter, client_address
 from services.registry.credit import service as credit
 from services.registry.credit.rules import Grade, RuleSet
@@ -57,12 +57,14 @@ _REGION = re.compile(r"^\d{2,6}$")
 
 
 def _limited(request: Request, bucket: str, rate: tuple[int, int]) -> int | None:
-    """Seconds to wait when this client is over the portal's own limit for `bucket`, else None."""
+    """Seconds to wait when this client is over the limit for `bucket`, else None.
+
+    The app's one limiter: a search counts the same whether it comes from a page or the API.
+    """
     state = request.app.state
-    if not hasattr(state, "portal_limiter"):
-        state.portal_limiter = RateLimiter()
+    limiter: RateLimiter = state.rate_limiter
     limit, window = rate
-    return state.portal_limiter.hit(  # type: ignore[no-any-return]
+    return limiter.hit(
         bucket, client_address(request), limit=limit, window_seconds=window, now=state.clock.now().timestamp()
     )
 
@@ -140,6 +142,9 @@ async def search(
     after: str = "",
 ) -> Response:
     """By code (straight to the enterprise) or by part of the name."""
+    wait = _limited(request, "search", request.app.state.rate_limits["search"])
+    if wait is not None:
+        return _too_many(request, locale, wait)
     query = q.strip()[:MAX_QUERY]
     if not query:
         return page(request, locale, "home.html", status=400, q="", error=locale.t("search_empty"))
@@ -313,12 +318,15 @@ async def list_page(
     cursor: str = "",
 ) -> Response:
     """The active entries of the black or the red list, newest first, by region and authority."""
+    wait = _limited(request, "public_list", request.app.state.rate_limits["public_list"])
+    if wait is not None:
+        return _too_many(request, locale, wait)
     if name not in LIST_NAMES:
         return _not_found(request, locale, locale.t("not_found_title"))
     region = region if _REGION.match(region) else ""
     authority = authority.strip()[:200]
     try:
-        key = decode_cursor(cursor or None, 2)
+        key = decode_cursor(cursor or None, TIME_AND_ID)
     except Unprocessable:
         key = None
     rows = await lists.public_list(

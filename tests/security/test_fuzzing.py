@@ -1,0 +1,230 @@
+"""Schema fuzzing with schemathesis: every operation of both OpenAPI documents, as each caller the
+access matrix lets in, with valid and invalid input, and path parameters that sometimes point at
+seeded records. Zero 5xx; every answer's status, media type, headers and body as documented.
+
+Bounded: FUZZ_EXAMPLES per operation and caller (QCR_FUZZ_EXAMPLES overrides it, e.g. for a long
+local run). Both services run once per database for the whole module.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from fastapi import FastAPI
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from services.common.clock import FrozenClock
+from services.complaints.app import create_app as create_complaints_app
+from services.complaints.database import load_models as complaints_models
+from services.complaints.settings import ComplaintsSettings
+from services.registry.app import create_app as create_registry_app
+from services.registry.database import load_models as registry_models
+from services.registry.settings import RegistrySettings
+from tests.conftest import NOW
+from tests.security.conftest import (
+    ROLES,
+    ComplaintsWorld,
+    RegistryWorld,
+    role_headers,
+    seed_complaints,
+    seed_registry,
+)
+from tests.security.test_access_matrix import MATRIX
+from tests.support import Backend, Tokens, running, wipe
+
+FUZZ_EXAMPLES = int(os.environ.get("QCR_FUZZ_EXAMPLES", "12"))
+CONTRACTS = Path(__file__).parents[2] / "contracts"
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+UNLIMITED = (10**9, 60)
+
+
+def fuzz_targets(service: str) -> list[tuple[str, str, str]]:
+    """(service, 'METHOD /path', role) for every documented operation and each caller it lets in."""
+    document = json.loads((CONTRACTS / f"{service}.openapi.json").read_text(encoding="utf-8"))
+    targets = []
+    for path, item in document["paths"].items():
+        for method in item:
+            route = f"{method.upper()} {path}"
+            statuses = MATRIX[service].get(route)
+            if statuses is None:  # fails in the test, with the reason, rather than at collection
+                targets.append((service, route, "not in access_matrix.toml"))
+                continue
+            allowed = [r for r in ROLES if statuses[r] not in (401, 403)]
+            # A route anyone may call reads no token: one caller covers it.
+            for role in ["none"] if "none" in allowed else allowed:
+                targets.append((service, route, role))
+    return targets
+
+
+@dataclass
+class Target:
+    client: httpx.AsyncClient
+    schema: Any  # schemathesis' OpenApiSchema of the running app
+    seeded: dict[str, str]  # path parameter -> a seeded record's key
+    owner: str
+
+
+def load_schema(app: FastAPI) -> Any:
+    schema = schemathesis.openapi.from_dict(app.openapi())
+    # The caller's token is ours to choose (per role, below), not schemathesis' to make up.
+    # Unknown query parameters are ignored, as HTTP APIs do; no point sending them as "invalid".
+    schema.config.generation.update(with_security_parameters=False, allow_extra_parameters=False)
+    return schema
+
+
+@pytest.fixture(scope="module")
+async def fuzz_registry(backend: Backend, keys_dir: Path, tokens: Tokens) -> AsyncIterator[Target]:
+    clock = FrozenClock(NOW)
+    settings_ = RegistrySettings(
+        environment="test",
+        data_dir=keys_dir,
+        database_url=backend.registry_url,
+        db_pool_size=5,
+        webhooks_enabled=False,
+    )
+    app = create_registry_app(settings_, clock=clock)
+    async with running(app) as client:
+        try:
+            world: RegistryWorld = await seed_registry(client, tokens, clock)
+            seeded = {
+                "subscription_id": world.subscription_id,
+                "uscc": world.own,
+                "event_id": world.event_id,
+                "entry_id": world.listed_entry,
+                "statement_id": world.statement_id,
+                "application_id": world.application_id,
+                "list_name": "black",
+            }
+            yield Target(client, load_schema(app), seeded, world.own)
+        finally:
+            await wipe(app.state.engine, registry_models())
+
+
+@pytest.fixture(scope="module")
+async def fuzz_complaints(backend: Backend, keys_dir: Path, tokens: Tokens) -> AsyncIterator[Target]:
+    settings_ = ComplaintsSettings(
+        environment="test",
+        data_dir=keys_dir,
+        database_url=backend.complaints_url,
+        db_pool_size=5,
+        dispatch_enabled=False,
+        intake_rate=UNLIMITED,
+        tracking_rate=UNLIMITED,
+    )
+    app = create_complaints_app(settings_, clock=FrozenClock(NOW))
+    async with running(app) as client:
+        try:
+            world: ComplaintsWorld = await seed_complaints(client, tokens)
+            seeded = {
+                "complaint_id": world.complaint_id,
+                "attachment_id": world.attachment_id,
+                "tracking_code": world.tracking_code,
+            }
+            yield Target(client, load_schema(app), seeded, "")
+        finally:
+            await wipe(app.state.engine, complaints_models())
+
+
+def cases(target: Target, route: str) -> st.SearchStrategy[Any]:
+    method, path = route.split(" ", 1)
+    operation = target.schema[path][method]
+    parameters = {p["name"] for p in operation.definition.raw.get("parameters", []) if p.get("in") == "path"}
+    pinned = {name: value for name, value in target.seeded.items() if name in parameters}
+    strategies = [
+        operation.as_strategy(generation_mode=GenerationMode.POSITIVE),
+        operation.as_strategy(generation_mode=GenerationMode.NEGATIVE),
+    ]
+    if pinned:
+        strategies.append(
+            operation.as_strategy(generation_mode=GenerationMode.POSITIVE, path_parameters=pinned)
+        )
+    return st.one_of(strategies)
+
+
+async def fuzz(
+    target: Target, tokens: Tokens, service: str, route: str, role: str, data: st.DataObject
+) -> None:
+    assert role in ROLES, f"{service} {route}: give it an entry in access_matrix.toml"
+    case = data.draw(cases(target, route), label="case")
+    kwargs = case.as_transport_kwargs(base_url="http://testserver")
+    headers = dict(kwargs.pop("headers") or {})
+    if role == "none":  # no token, or garbage where a token goes
+        garbage = data.draw(st.none() | st.text(st.characters(min_codepoint=32, max_codepoint=126)), "token")
+        if garbage is not None:
+            headers["Authorization"] = f"Bearer {garbage}"
+    else:  # the token only: every other header is the fuzzer's
+        token = role_headers(tokens, role, audience=service, owner=target.owner)["Authorization"]
+        headers["Authorization"] = token
+    body: dict[str, Any] = {}
+    if "json" in kwargs:
+        body["json"] = kwargs.pop("json")
+    elif "data" in kwargs:
+        body["content"] = kwargs.pop("data")
+    response = await target.client.request(
+        kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params"), **body
+    )
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except BaseException:
+        if os.environ.get("QCR_FUZZ_DEBUG"):
+            print(
+                "FAILCASE",
+                repr(case.headers),
+                repr(case.query),
+                repr(case.body)[:300],
+                response.request.headers,
+                case.meta.phase if case.meta else None,
+            )
+        raise
+
+
+FUZZ_SETTINGS = settings(
+    max_examples=FUZZ_EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+@pytest.mark.parametrize(("service", "route", "role"), fuzz_targets("registry"))
+@FUZZ_SETTINGS
+@given(data=st.data())
+async def test_fuzz_registry(
+    fuzz_registry: Target, tokens: Tokens, service: str, route: str, role: str, data: st.DataObject
+) -> None:
+    await fuzz(fuzz_registry, tokens, service, route, role, data)
+
+
+@pytest.mark.parametrize(("service", "route", "role"), fuzz_targets("complaints"))
+@FUZZ_SETTINGS
+@given(data=st.data())
+async def test_fuzz_complaints(
+    fuzz_complaints: Target, tokens: Tokens, service: str, route: str, role: str, data: st.DataObject
+) -> None:
+    await fuzz(fuzz_complaints, tokens, service, route, role, data)
