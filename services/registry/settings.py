@@ -36,6 +36,16 @@ class RegistrySettings(ServiceSettings):
     webhook_timeout_seconds: float = Field(5.0, gt=0)
     webhook_backoff_base_seconds: float = Field(2.0, gt=0)
     webhook_backoff_max_seconds: float = Field(600.0, gt=0)
+    # Deliveries to loopback, private or link-local addresses: refused unless allowed here (a partner
+    # must not make the registry POST into its own network). Default: allowed outside production only.
+    webhook_private_targets: bool | None = None
+
+    @property
+    def webhook_private_targets_allowed(self) -> bool:
+        if self.webhook_private_targets is None:
+            return not self.is_production
+        return self.webhook_private_targets
+
     # The public portal: where it forwards complaints and tracking look-ups, and its own limits per
     # client address, (requests, window seconds), in front of the complaints service's.
     complaints_url: str = "http://127.0.0.1:8002"

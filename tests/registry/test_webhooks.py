@@ -28,7 +28,12 @@ def readme_verify() -> Any:
 
 def dispatcher(app: FastAPI) -> WebhookDispatcher:
     return WebhookDispatcher(
-        sessions=app.state.sessions, clock=app.state.clock, timeout=5, backoff_base=2, backoff_max=60
+        sessions=app.state.sessions,
+        clock=app.state.clock,
+        timeout=5,
+        backoff_base=2,
+        backoff_max=60,
+        private_targets=True,  # the test receiver listens on 127.0.0.1
     )
 
 

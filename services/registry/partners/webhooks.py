@@ -8,8 +8,10 @@ contracts/webhooks.md): header `QCR-Signature: t=<unix seconds>,v1=<hex HMAC-SHA
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import ipaddress
 import logging
 import random
 import secrets
@@ -17,6 +19,7 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import or_, select, update
@@ -52,6 +55,27 @@ def body_of(change: Change) -> bytes:
     ).encode()
 
 
+async def refused_target(url: str) -> str | None:
+    """Why deliveries may not go to `url` (this machine, a private, link-local or reserved address),
+    or None. A partner must not be able to make the registry POST into its own network; a name is
+    resolved here, and again before every delivery, since its address can change."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"{host} is this machine"
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            found = await asyncio.get_running_loop().getaddrinfo(host, None)
+        except OSError:
+            return None  # not resolvable now: delivery resolves again, and fails or is refused then
+        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+    for address in addresses:
+        if not address.is_global:
+            return f"{address} is not a public address"
+    return None
+
+
 def _check_kinds(kinds: Sequence[str]) -> list[str]:
     unknown = sorted(set(kinds) - set(ledger.FEED_KINDS))
     if unknown or not kinds:
@@ -73,12 +97,15 @@ async def create(
     after: int | None,
     now: datetime,
     production: bool,
+    private_targets: bool = False,
 ) -> Subscription:
     if production and not url.startswith("https://"):
         raise Unprocessable(
             "url: webhooks are delivered over https only",
             errors=[{"field": "url", "message": "must be https"}],
         )
+    if not private_targets and (reason := await refused_target(url)):
+        raise Unprocessable(f"url: {reason}", errors=[{"field": "url", "message": reason}])
     start = after if after is not None else await ledger.feed_cursor(session)
     subscription = Subscription(
         id=uuid.uuid4(),
@@ -142,12 +169,14 @@ class WebhookDispatcher:
         backoff_base: float,
         backoff_max: float,
         lease_seconds: float = 60,
+        private_targets: bool = False,
     ):
         self.sessions = sessions
         self.clock = clock
         self.timeout = timeout
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
+        self.private_targets = private_targets
         self.lease = timedelta(seconds=lease_seconds)
 
     async def run_once(self) -> int:
@@ -187,6 +216,8 @@ class WebhookDispatcher:
             url, secret, start, attempts = sub.url, sub.secret, sub.cursor, sub.attempts
         cursor = start
         delivered, error = 0, None
+        if changes and not self.private_targets and (reason := await refused_target(url)):
+            changes, error = [], f"refused: {reason}"
         for change in changes:
             body = body_of(change)
             headers = {
