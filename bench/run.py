@@ -234,6 +234,26 @@ def sample_codes(database: str, path: Path, n: int = 5000) -> list[str]:
     return codes
 
 
+EXPLAINED = {
+    "credit lookup (row and feed cursor in one statement)": "SELECT uscc, name, status, score, grade, rule_version, explanation, regrade_due_at, "
+    "(SELECT coalesce(max(seq), 0) FROM change) FROM enterprise WHERE uscc = '{code}'",
+    "list status of one enterprise": "SELECT * FROM list_entry WHERE uscc IN ('{code}') AND status = 'listed'",
+    "public name search (trigram GIN index)": "SELECT uscc, name FROM enterprise WHERE name LIKE '%食品有限公司12%' ORDER BY uscc LIMIT 20",
+    "partner batch (1,000 codes)": "SELECT uscc, name, status, score, grade, rule_version, regrade_due_at FROM enterprise "
+    "WHERE uscc IN ({codes})",
+}
+
+
+def explain(database: str, codes: list[str]) -> dict[str, str]:
+    """EXPLAIN ANALYZE of the hot queries, to justify the indexes in RESULTS.md."""
+    plans = {}
+    for name, sql in EXPLAINED.items():
+        query = sql.replace("{code}", codes[0]).replace("{codes}", ", ".join(f"'{c}'" for c in codes[:1000]))
+        rows = asyncio.run(_admin(f"EXPLAIN (ANALYZE, COSTS OFF) {query}", database=database))
+        plans[name] = "\n".join(r[0] for r in rows)
+    return plans
+
+
 def ratio(product: float, ceiling: float) -> str:
     return f"{product / ceiling:.0%}" if ceiling else "n/a"
 
@@ -254,10 +274,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--feed-cases", type=int, default=20)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "RESULTS.md")
     parser.add_argument("--db-prefix", default="qcr_bench", help="databases <prefix>_registry / _complaints")
+    parser.add_argument("--drop-after", action="store_true", help="drop the databases when done")
+    parser.add_argument("--work-dir", type=Path, default=OUT, help="generated input and request files")
     args = parser.parse_args(argv)
 
     ensure_wrk()
-    OUT.mkdir(parents=True, exist_ok=True)
+    work = args.work_dir
+    work.mkdir(parents=True, exist_ok=True)
     data_dir = Path(tempfile.mkdtemp(prefix="qcr-bench-"))
     reg_db, com_db = f"{args.db_prefix}_registry", f"{args.db_prefix}_complaints"
     for db in (reg_db, com_db):
@@ -279,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     qcr("migrate", env=env)
 
-    source = OUT / f"enterprises-{args.n}.jsonl"
+    source = work / f"enterprises-{args.n}.jsonl"
     if not source.exists():
         print(f"generating {source.name} ...", flush=True)
         generate(source, args.n)
@@ -290,11 +313,11 @@ def main(argv: list[str] | None = None) -> int:
     print(imported.stdout.strip(), flush=True)
     event_count = asyncio.run(_admin("SELECT count(*) AS n FROM credit_event", database=reg_db))[0]["n"]
 
-    codes_file = OUT / "codes.txt"
+    codes_file = work / "codes.txt"
     codes = sample_codes(reg_db, codes_file)
-    batch_file = OUT / "batch.json"
+    batch_file = work / "batch.json"
     batch_file.write_text(json.dumps({"usccs": (codes * 2)[:1000]}))
-    intake_file = OUT / "intake.json"
+    intake_file = work / "intake.json"
     intake_file.write_text(
         json.dumps(
             {
@@ -308,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
             ensure_ascii=False,
         )
     )
+    plans = explain(reg_db, codes)
     partner = mint(data_dir, Role.partner)
     common = {"CODES_FILE": str(codes_file), "BODY_FILE": str(batch_file)}
     c, d = args.connections, args.duration
@@ -354,7 +378,10 @@ def main(argv: list[str] | None = None) -> int:
                 wrk(registry, "credit", connections=8, duration=max(2, d // 3), env=common)  # warm-up
                 scale[size] = wrk(registry, "credit", connections=8, duration=d, env=common)
 
-    write_results(args, results, feed, import_seconds, event_count, scale)
+    write_results(args, results, feed, import_seconds, event_count, scale, plans)
+    if args.drop_after:
+        for db in (reg_db, com_db):
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)'))
     print((args.out).read_text())
     return 0
 
@@ -379,6 +406,7 @@ def write_results(
     import_seconds: float,
     events: int,
     scale: dict[int, dict[str, float]],
+    plans: dict[str, str],
 ) -> None:
     def row(name: str, product: str, ceiling: str | None) -> str:
         p = r[product]
@@ -432,6 +460,9 @@ def write_results(
             f"p50 {scale[large]['p50_ms']:.2f} ms / p99 {scale[large]['p99_ms']:.2f} ms "
             f"(p50 ratio {scale[large]['p50_ms'] / scale[small]['p50_ms']:.2f}).",
         ]
+    lines += ["", f"Query plans at N = {args.n:,} (EXPLAIN ANALYZE):"]
+    for name, plan in plans.items():
+        lines += ["", f"- {name}:", "", "```", plan, "```"]
     notes = ROOT / "bench" / "NOTES.md"
     if notes.exists():
         lines += ["", notes.read_text().strip()]

@@ -1,5 +1,6 @@
 """The benchmark harness at a small size, so it cannot rot (speed is measured in bench/, not asserted)."""
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,9 +11,28 @@ from tests.processes import ROOT
 def test_bench_runs_end_to_end_at_small_size(tmp_path: Path) -> None:
     out = tmp_path / "RESULTS.md"
     result = subprocess.run(
-        [sys.executable, "-m", "bench.run", "--n", "10000", "--duration", "1", "--connections", "8",
-         "--feed-cases", "2", "--db-prefix", "qcr_benchsmoke", "--out", str(out)],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "bench.run",
+            "--n",
+            "10000",
+            "--duration",
+            "1",
+            "--connections",
+            "8",
+            "--feed-cases",
+            "2",
+            "--db-prefix",
+            f"qcr_smoke_{os.getpid()}",
+            "--drop-after",
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     report = out.read_text()
