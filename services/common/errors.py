@@ -151,14 +151,19 @@ def install_error_handlers(app: FastAPI) -> None:
                 instance=request.url.path,
                 extra={"errors": [{"field": "body", "in": "body", "message": message}]},
             )
-        titles = {404: "Not found", 405: "Method not allowed", 413: "Payload too large"}
+        titles = {
+            404: "Not found",
+            405: "Method not allowed",
+            413: "Payload too large",
+            422: "Unprocessable content",
+        }
         title = titles.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else title
         return problem(
             exc.status_code,
             title,
             detail,
-            slug=title.lower().replace(" ", "-"),
+            slug="validation" if exc.status_code == 422 else title.lower().replace(" ", "-"),
             instance=request.url.path,
             headers=getattr(exc, "headers", None),
         )

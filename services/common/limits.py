@@ -1,8 +1,13 @@
-"""Request bounds enforced before a handler runs: the body's size, and no NUL in the path or query."""
+"""Request bounds enforced before a handler runs: the body's size, and no NUL anywhere.
+
+PostgreSQL text cannot hold a NUL, and no field of either API means one: a NUL in the path, the
+query or a JSON body (written `\\u0000`) is refused here, once, rather than failing a query later.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,6 +49,17 @@ async def _send_problem(send: Send, status: int, title: str, slug: str, detail: 
     await send({"type": "http.response.body", "body": body})
 
 
+class _NulInBody(StarletteHTTPException):
+    def __init__(self) -> None:
+        super().__init__(422, "a NUL character (\\u0000) in the body")
+
+
+# An escaped NUL in JSON text: `\u0000` after an even number of backslashes (`\\u0000` is the
+# six characters themselves, escaped, and harmless).
+_JSON_NUL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u0000")
+_TAIL = 64
+
+
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int):
         self.app = app
@@ -63,16 +79,23 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _send_413(send, self.max_bytes)
             return
+        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip()
+        is_json = content_type == b"application/json" or content_type.endswith(b"+json")
         received = 0
         started = False
+        tail = b""
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, tail
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > self.max_bytes:
                     raise _TooLarge(self.max_bytes)
+                if is_json and b"u0000" in tail + chunk and _JSON_NUL.search(tail + chunk):
+                    raise _NulInBody
+                tail = (tail + chunk)[-_TAIL:]
             return message
 
         async def tracking_send(message: Message) -> None:

@@ -218,6 +218,19 @@ async def test_nul_characters_and_odd_dates_are_422_on_every_database(
         (registry, "/search?q=%00", {}),
     ]:
         problem(await client.get(url, headers=headers), 422)
+    # In a JSON body (as \u0000): refused whatever the field, even one that is stored as sent.
+    partner, regulator = tokens(Role.partner), tokens(Role.regulator)
+    hook = {"url": "https://8.8.8.8/\u0000", "kinds": ["listed"]}
+    problem(await registry.post("/v1/subscriptions", json=hook, headers=partner), 422)
+    problem(
+        await registry.post("/v1/enterprises", json={"uscc": code(3), "name": "甲\u0000"}, headers=regulator),
+        422,
+    )
+    # The six characters \u0000 written as text are no NUL.
+    literal = await registry.post(
+        "/v1/enterprises", json={"uscc": code(3), "name": "甲\\u0000乙"}, headers=regulator
+    )
+    assert literal.status_code == 201 and literal.json()["name"] == "甲\\u0000乙"
     for query in ["to=9999-12-31", "from=0001-01-01", "from=0.0", "to=1700000000", "from=2026-02-30"]:
         problem(await complaints.get(f"/v1/stats?{query}", headers=handler), 422)
     assert (

@@ -67,7 +67,7 @@ async def refused_target(url: str) -> str | None:
     except ValueError:
         try:
             found = await asyncio.get_running_loop().getaddrinfo(host, None)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: not even a valid name (IDNA)
             return None  # not resolvable now: delivery resolves again, and fails or is refused then
         addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
     for address in addresses:
