@@ -45,7 +45,10 @@ async def _assert_no_drift(service: str, backend: Backend) -> None:
         async with engine.connect() as conn:
             diff = await conn.run_sync(
                 lambda sync: compare_metadata(
-                    MigrationContext.configure(sync, opts={"compare_type": True}), MODELS[service]()
+                    MigrationContext.configure(
+                        sync, opts={"compare_type": True, "include_name": migrate.include_name}
+                    ),
+                    MODELS[service](),
                 )
             )
     finally:

@@ -23,6 +23,8 @@ from services.registry.partners.dispatch import webhook_dispatch
 from services.registry.partners.router import router as partners_router
 from services.registry.portal.router import router as portal_router
 from services.registry.settings import RegistrySettings
+from services.registry.standards.reference import load_reference
+from services.registry.standards.router import router as standards_router
 
 
 def background_tasks(settings: RegistrySettings) -> Startup:
@@ -57,12 +59,14 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             lists_router,
             partners_router,
             ledger_router,
+            standards_router,
             portal_router,
         ],
         startup=background_tasks(settings),
         state={
             "rules": rules,
             "list_rules": list_rules,
+            "standards_reference": load_reference(settings.standards_reference_file),
             "clock": clock or SystemClock(),
             "rate_limiter": RateLimiter(),
             "rate_limits": {"search": settings.search_rate, "public_list": settings.public_list_rate},

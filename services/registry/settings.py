@@ -57,6 +57,13 @@ class RegistrySettings(ServiceSettings):
     search_rate: tuple[int, int] = (120, 60)
     public_list_rate: tuple[int, int] = (120, 60)
 
+    # Self-declared standards: the mandatory-values table declarations are compared against; the
+    # largest standard text (a PDF sent base64-encoded in the JSON body, so max_body_bytes must hold
+    # it with a third to spare); how long a declaration drawn for a spot check stays out of draws.
+    standards_reference_file: Path = Path(__file__).parent / "standards" / "mandatory_values.toml"
+    standards_max_document_bytes: int = Field(700_000, ge=1024)
+    standards_sample_cooldown_days: int = Field(365, ge=0, le=3650)
+
     @model_validator(mode="after")
     def _dev_issuers(self) -> RegistrySettings:
         if not self.trusted_issuers and not self.is_production:

@@ -12,6 +12,7 @@ import pytest
 from services.common.clock import FrozenClock
 from services.common.roles import Role
 from tests.registry.test_lists import act, blacklist, entry_body, propose, repair_body
+from tests.registry.test_standards import standard_body
 from tests.support import Tokens, code, complaint_body, event_body, register
 
 # The roles of the access matrix: who calls, and with what token (always one made for the service
@@ -48,6 +49,9 @@ class RegistryWorld:
     repairable_entry: str
     fresh: str  # registered, nothing else (list proposals land here)
     subscription_id: str  # the partner's webhook (to a port nothing listens on)
+    standard_id: str  # a declaration of `own`, with a document
+    withdrawable: list[str]  # more declarations of `own`: one per caller, so each may withdraw one
+    sample_id: str  # a spot-check draw
 
 
 @dataclass
@@ -90,6 +94,18 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         headers=tokens(Role.partner),
     )
     assert subscription.status_code == 201, subscription.text
+    declarant = tokens(Role.enterprise, uscc=own)
+    declarations = []
+    for n in range(len(ROLES) + 1):
+        declared = await client.post(
+            f"/v1/enterprises/{own}/standards",
+            json=standard_body(f"Q/AQCS {n + 1:04d}S-2026"),
+            headers=declarant,
+        )
+        assert declared.status_code == 201, declared.text
+        declarations.append(declared.json()["id"])
+    sample = await client.post("/v1/standards/samples", json={"n": 2, "seed": "security"}, headers=reg)
+    assert sample.status_code == 201, sample.text
     return RegistryWorld(
         own=own,
         event_id=event.json()["id"],
@@ -104,6 +120,9 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         repairable_entry=repairable_entry,
         fresh=fresh,
         subscription_id=subscription.json()["id"],
+        standard_id=declarations[0],
+        withdrawable=declarations[1:],
+        sample_id=sample.json()["id"],
     )
 
 

@@ -18,6 +18,7 @@ from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
 from tests.registry.test_lists import entry_body, repair_body
+from tests.registry.test_standards import standard_body
 from tests.security.conftest import ROLES, ComplaintsWorld, RegistryWorld, role_headers
 from tests.support import Tokens, code, complaint_body, event_body
 
@@ -126,6 +127,37 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
             f"/v1/subscriptions/{w.subscription_id}/replay", json={"after": 0}
         ),
         "DELETE /v1/subscriptions/{subscription_id}": Call(f"/v1/subscriptions/{w.subscription_id}"),
+        "POST /v1/enterprises/{uscc}/standards": Call(
+            f"/v1/enterprises/{own}/standards", owner=own, json=standard_body(f"Q/AQCS {100 + n:04d}S-2026")
+        ),
+        "GET /v1/standards": Call("/v1/standards", params={"q": "纯牛奶"}),
+        "GET /v1/standards/mandatory-values": Call("/v1/standards/mandatory-values"),
+        "GET /v1/standards/{standard_id}": Call(f"/v1/standards/{w.standard_id}"),
+        "GET /v1/standards/{standard_id}/document": Call(f"/v1/standards/{w.standard_id}/document"),
+        "GET /v1/standards/{standard_id}/versions/{version}": Call(
+            f"/v1/standards/{w.standard_id}/versions/1"
+        ),
+        "GET /v1/standards/{standard_id}/versions/{version}/document": Call(
+            f"/v1/standards/{w.standard_id}/versions/1/document"
+        ),
+        "POST /v1/standards/{standard_id}/revisions": Call(
+            f"/v1/standards/{w.standard_id}/revisions",
+            owner=own,
+            json=standard_body("Q/AQCS 0001S-2026", revision_note=f"矩阵修订{n}"),
+        ),
+        "POST /v1/standards/{standard_id}/withdrawal": Call(
+            f"/v1/standards/{w.withdrawable[n]}/withdrawal", owner=own, json={"reason": f"矩阵撤销{n}"}
+        ),
+        "POST /v1/standards/{standard_id}/flags": Call(
+            f"/v1/standards/{w.standard_id}/flags",
+            owner=own,
+            json={"finding": "under_review", "reason": f"矩阵核查{n}"},
+        ),
+        "POST /v1/standards/samples": Call("/v1/standards/samples", json={"n": 1}),
+        "GET /v1/standards/samples/{sample_id}": Call(f"/v1/standards/samples/{w.sample_id}"),
+        "GET /v1/standards/samples/{sample_id}/candidates": Call(
+            f"/v1/standards/samples/{w.sample_id}/candidates"
+        ),
         "GET /v1/audit": Call("/v1/audit"),
         "GET /v1/audit/head": Call("/v1/audit/head"),
         "GET /": Call("/"),

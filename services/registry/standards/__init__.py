@@ -1,0 +1,1 @@
+"""Self-declared enterprise standards: publication, revision, withdrawal, search and supervision."""

@@ -1,0 +1,165 @@
+"""Declarations of standards, their versions and documents, supervision findings, spot-check draws.
+
+Nothing is deleted: a revision adds a version, a withdrawal marks the declaration, a finding adds a
+flag. The full-text index over versions is dialect-specific and lives in the migration only (see
+`search.py`): a trigram GIN index on PostgreSQL, an FTS5 trigram table on SQLite kept in sync by
+triggers on `standard_version`. A later SQLite batch migration that recreates `standard_version`
+drops those triggers: it must create them again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from services.common.db import BigId, UTCDateTime
+from services.registry.database import Base
+
+
+class StandardDeclaration(Base):
+    """One standard an enterprise declares it follows; its content is in its versions."""
+
+    __tablename__ = "standard_declaration"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    uscc: Mapped[str] = mapped_column(String(18), ForeignKey("enterprise.uscc"))
+    # Positions 3–8 of the code, for the region filter of searches and spot-check draws.
+    division: Mapped[str] = mapped_column(String(6))
+    status: Mapped[str] = mapped_column(String(16))  # published | withdrawn
+    current_version: Mapped[int] = mapped_column(Integer)
+    # The latest finding: none | under_review | non_compliant | compliant.
+    supervision: Mapped[str] = mapped_column(String(16))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
+    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index("ix_standard_declaration_updated_at_id", "updated_at", "id"),
+        Index("ix_standard_declaration_uscc_updated_at", "uscc", "updated_at"),
+        Index("ix_standard_declaration_division", "division"),
+    )
+
+
+class StandardDocument(Base):
+    """The text of a standard (a PDF) and its SHA-256, so anyone can check the published text."""
+
+    __tablename__ = "standard_document"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    uscc: Mapped[str] = mapped_column(String(18), ForeignKey("enterprise.uscc"))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_standard_document_uscc_sha256", "uscc", "sha256"),)
+
+
+class StandardVersion(Base):
+    """The content of a declaration as published at one time; a revision adds the next version."""
+
+    __tablename__ = "standard_version"
+
+    # On SQLite an INTEGER PRIMARY KEY is the rowid, which the FTS5 index refers to.
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    declaration_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standard_declaration.id"))
+    uscc: Mapped[str] = mapped_column(String(18))
+    version: Mapped[int] = mapped_column(Integer)
+    number: Mapped[str] = mapped_column(String(64))
+    level: Mapped[str] = mapped_column(String(16))  # enterprise | group | national | industry | local
+    title: Mapped[str] = mapped_column(String(200))
+    type: Mapped[str] = mapped_column(String(8))  # product | service
+    products: Mapped[list[str]] = mapped_column(JSON)
+    category: Mapped[str | None] = mapped_column(String(64))
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    implemented_on: Mapped[date] = mapped_column(Date)
+    document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("standard_document.id"))
+    revision_note: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    published_by: Mapped[str] = mapped_column(String(200))
+    # What searches match, normalised (NFKC, case-folded): number, title, products and category.
+    search_text: Mapped[str] = mapped_column(Text)
+    # Products and category alone, for the product filter.
+    products_text: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("declaration_id", "version"),)
+
+
+class StandardFlag(Base):
+    """A supervision finding on a declaration: by a regulator, or by the automatic comparison."""
+
+    __tablename__ = "standard_flag"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    declaration_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standard_declaration.id"))
+    # 1, 2, … per declaration, in the order the findings were made (the latest one is in force).
+    number: Mapped[int] = mapped_column(Integer)
+    uscc: Mapped[str] = mapped_column(String(18))
+    version: Mapped[int] = mapped_column(Integer)
+    finding: Mapped[str] = mapped_column(String(16))  # under_review | non_compliant | compliant
+    source: Mapped[str] = mapped_column(String(16))  # regulator | comparison
+    reason: Mapped[str] = mapped_column(Text)
+    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    # The mandatory-values version a comparison flag was raised under (one flag per version each).
+    reference_version: Mapped[str | None] = mapped_column(String(32))
+    credit_event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("credit_event.id"))
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    flagged_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (UniqueConstraint("declaration_id", "number"),)
+
+
+class StandardSample(Base):
+    """A spot-check draw: seed, filters and candidates recorded, so anyone can re-run it."""
+
+    __tablename__ = "standard_sample"
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    method: Mapped[str] = mapped_column(String(32))
+    seed: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
+    cooldown_days: Mapped[int] = mapped_column(Integer)
+    candidate_count: Mapped[int] = mapped_column(Integer)
+    candidates_sha256: Mapped[str] = mapped_column(String(64))
+    candidates: Mapped[list[str]] = deferred(mapped_column(JSON, nullable=False))
+    chosen: Mapped[list[str]] = mapped_column(JSON)
+    note: Mapped[str | None] = mapped_column(Text)
+    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    drawn_by: Mapped[str] = mapped_column(String(200))
+
+    __table_args__ = (Index("ix_standard_sample_drawn_at", "drawn_at"),)
+
+
+class StandardSampled(Base):
+    """One declaration picked by a draw: what the cooldown looks at."""
+
+    __tablename__ = "standard_sampled"
+
+    sample_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standard_sample.id"), primary_key=True)
+    declaration_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standard_declaration.id"), primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18))
+    sampled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_standard_sampled_declaration_id_sampled_at", "declaration_id", "sampled_at"),)

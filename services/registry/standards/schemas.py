@@ -1,0 +1,308 @@
+"""Standards API models: declarations and their versions, findings, spot-check draws."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from services.common.text import Line, Text
+from services.registry.credit.schemas import Severity
+from services.registry.standards import numbers
+
+Comparator = Literal[">=", ">", "<=", "<", "=", "range"]
+StandardType = Literal["product", "service"]
+Status = Literal["published", "withdrawn"]
+Finding = Literal["under_review", "non_compliant", "compliant"]
+Supervision = Literal["none", "under_review", "non_compliant", "compliant"]
+IndicatorValue = Annotated[Decimal, Field(max_digits=24, decimal_places=12, allow_inf_nan=False)]
+
+
+def _number(value: str) -> str:
+    try:
+        return numbers.parse(value).text
+    except numbers.NumberError as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+StandardNumberText = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=64,
+        description="standard number: Q/… (enterprise), T/… (group), GB, GB/T (national), "
+        "industry codes such as QB/T, local DB…/T; normalised (full-width, em dash, case)",
+        examples=["Q/ABC 0001S-2026"],
+    ),
+    AfterValidator(_number),
+]
+Prose = Annotated[Text(4000), AfterValidator(_not_blank)]  # type: ignore[valid-type]
+
+
+class Indicator(BaseModel):
+    """A key technical indicator: name, comparator, value (and upper value of a range), unit, method."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Line(100)  # type: ignore[valid-type]
+    comparator: Comparator = Field(description="'>=' is ≥, '<=' is ≤; 'range' needs value_max")
+    value: IndicatorValue
+    value_max: IndicatorValue | None = None
+    unit: Line(32) | None = Field(default=None, examples=["g/100g"])  # type: ignore[valid-type]
+    test_method: Line(200) | None = Field(default=None, examples=["GB 5009.5"])  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _range(self) -> Indicator:
+        if (self.comparator == "range") != (self.value_max is not None):
+            raise ValueError("value_max goes with comparator 'range', and only with it")
+        if self.value_max is not None and self.value_max <= self.value:
+            raise ValueError("value_max must be above value")
+        return self
+
+
+class DocumentUpload(BaseModel):
+    """The standard's text as a PDF, base64-encoded; checked by content, not by file name."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    filename: Line(200)  # type: ignore[valid-type]
+    content_base64: str = Field(min_length=1, max_length=50_000_000)
+
+
+class StandardCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    number: StandardNumberText
+    title: Line(200)  # type: ignore[valid-type]
+    type: StandardType = "product"
+    products: list[Line(100)] = Field(  # type: ignore[valid-type]
+        min_length=1, max_length=50, description="the products or services the standard covers"
+    )
+    category: Line(64) | None = Field(  # type: ignore[valid-type]
+        default=None,
+        description="product category of the mandatory-values table (GET /v1/standards/mandatory-values) "
+        "the products fall under; products named like a category are compared anyway",
+    )
+    indicators: list[Indicator] = Field(
+        default_factory=list,
+        max_length=100,
+        description="required for enterprise (Q/) standards: their functional and performance indicators "
+        "are public (Standardization Law, art. 27)",
+    )
+    implemented_on: date
+    document: DocumentUpload | None = Field(
+        default=None, description="the text (PDF); an enterprise may keep it unpublished"
+    )
+
+
+class StandardRevision(StandardCreate):
+    revision_note: Prose = Field(description="what changed and why")  # type: ignore[valid-type]
+    base_version: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="the version revised; a 409 if it is no longer current"
+    )
+    document: DocumentUpload | None = Field(
+        default=None, description="a new text; omitted keeps the current one"
+    )
+
+
+class Withdrawal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Prose  # type: ignore[valid-type]
+
+
+class FlagCreditEvent(BaseModel):
+    """The credit event a non-compliant finding records (kind standard_noncompliant)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    severity: Severity
+    authority: Line(200)  # type: ignore[valid-type]
+    source_ref: Line(200) = Field(description="decision number; idempotency key as for any credit event")  # type: ignore[valid-type]
+    occurred_at: AwareDatetime
+    expires_at: AwareDatetime | None = None
+    summary: Text(2000) | None = None  # type: ignore[valid-type]
+
+
+class FlagCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    finding: Finding
+    reason: Prose  # type: ignore[valid-type]
+    indicators: list[Line(100)] = Field(default_factory=list, max_length=100)  # type: ignore[valid-type]
+    reference: Line(200) | None = Field(  # type: ignore[valid-type]
+        default=None, description="inspection report or decision number"
+    )
+    credit_event: FlagCreditEvent | None = Field(
+        default=None, description="with a non_compliant finding: record a credit event against the enterprise"
+    )
+
+    @model_validator(mode="after")
+    def _event_only_when_non_compliant(self) -> FlagCreate:
+        if self.credit_event is not None and self.finding != "non_compliant":
+            raise ValueError("a credit event goes with a non_compliant finding only")
+        return self
+
+
+class SampleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    n: int = Field(ge=1, le=1000, description="how many declarations to draw")
+    region: str | None = Field(default=None, pattern=r"^\d{2,6}$", description="division code prefix")
+    product: Line(100) | None = Field(default=None, description="product word")  # type: ignore[valid-type]
+    type: StandardType | None = None
+    seed: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-Za-z_.:-]{1,64}$",
+        description="e.g. a publicly drawn number; one is generated when omitted",
+    )
+    note: Line(500) | None = None  # type: ignore[valid-type]
+
+
+class DocumentOut(BaseModel):
+    sha256: str
+    size: int
+    filename: str
+    media_type: str
+    url: str
+
+
+class IndicatorOut(BaseModel):
+    name: str
+    comparator: Comparator
+    value: Decimal
+    value_max: Decimal | None = None
+    unit: str | None = None
+    test_method: str | None = None
+
+
+class VersionSummary(BaseModel):
+    version: int
+    number: str
+    title: str
+    published_at: datetime
+    revision_note: str | None
+    document_sha256: str | None
+
+
+class VersionOut(BaseModel):
+    declaration_id: uuid.UUID
+    uscc: str
+    version: int
+    number: str
+    level: str
+    title: str
+    type: StandardType
+    products: list[str]
+    category: str | None
+    indicators: list[IndicatorOut]
+    implemented_on: date
+    document: DocumentOut | None
+    revision_note: str | None
+    published_at: datetime
+
+
+class FlagOut(BaseModel):
+    id: uuid.UUID
+    declaration_id: uuid.UUID
+    version: int
+    finding: Finding
+    source: Literal["regulator", "comparison"]
+    reason: str
+    indicators: list[dict[str, Any]]
+    reference: str | None
+    reference_version: str | None
+    credit_event_id: uuid.UUID | None
+    flagged_at: datetime
+
+
+class StandardSummary(BaseModel):
+    id: uuid.UUID
+    uscc: str
+    enterprise_name: str
+    status: Status
+    supervision: Supervision
+    version: int
+    number: str
+    level: str
+    title: str
+    type: StandardType
+    products: list[str]
+    category: str | None
+    implemented_on: date
+    published_at: datetime
+    updated_at: datetime
+    withdrawn_at: datetime | None
+    document_sha256: str | None
+
+
+class ComparisonOut(BaseModel):
+    """The current version against the mandatory values in force (computed when read)."""
+
+    reference_version: str
+    weaker: list[dict[str, Any]]
+
+
+class StandardOut(StandardSummary):
+    indicators: list[IndicatorOut]
+    document: DocumentOut | None
+    revision_note: str | None
+    withdrawal_reason: str | None
+    flags: list[FlagOut]
+    versions: list[VersionSummary]
+    comparison: ComparisonOut
+
+
+class SampleOut(BaseModel):
+    id: uuid.UUID
+    method: str
+    seed: str
+    n: int
+    filters: dict[str, Any]
+    cooldown_days: int
+    candidate_count: int
+    candidates_sha256: str
+    chosen: list[StandardSummary]
+    note: str | None
+    drawn_at: datetime
+
+
+class SampleCandidates(BaseModel):
+    sample_id: uuid.UUID
+    method: str
+    seed: str
+    n: int
+    candidates: list[uuid.UUID]
+    chosen: list[uuid.UUID]
+
+
+class MandatoryLimitOut(BaseModel):
+    indicator: str
+    aliases: list[str]
+    comparator: Comparator
+    value: str
+    value_max: str | None
+    unit: str
+    text: str
+    source: str
+    status: str
+
+
+class MandatoryCategoryOut(BaseModel):
+    name: str
+    aliases: list[str]
+    limits: list[MandatoryLimitOut]
+
+
+class MandatoryValuesOut(BaseModel):
+    version: str
+    categories: list[MandatoryCategoryOut]
