@@ -134,7 +134,12 @@ async def test_enterprise_page_explains_the_grade_and_draws_its_history(
 
     page = await html(registry, f"/enterprises/{code(1)}")
     assert page.h1 == NAME
-    assert [text for level, text in page.headings if level == 2] == ["信用等级", "名单状态", "信用等级变化"]
+    assert [text for level, text in page.headings if level == 2] == [
+        "信用等级",
+        "名单状态",
+        "企业标准自我声明公开",
+        "信用等级变化",
+    ]
     assert code(1) in page.text
     assert "广西壮族自治区" in page.text
     assert re.search(r'id="grade"[^>]*>.*?B</p>', page.html, re.S)

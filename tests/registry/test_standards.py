@@ -390,3 +390,28 @@ async def test_public_search_and_downloads_are_rate_limited_per_client(
     ).status_code == 200  # one record: not limited
     clock.advance(timedelta(seconds=int(limited.headers["retry-after"])))
     assert (await registry.get("/v1/standards", params={"q": "牛奶"})).status_code == 200
+
+
+async def test_the_enterprise_page_shows_its_declared_standards(
+    registry: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    reg, own = tokens(Role.regulator), enterprise(tokens, 1)
+    await register(registry, reg, code(1), "南宁市示例乳业有限公司")
+    assert "该企业尚未公开自我声明的标准。" in (await registry.get(f"/enterprises/{code(1)}")).text
+    milk = await publish(registry, own, code(1), standard_body())
+    rice = await publish(registry, own, code(1), rice_body(document=None))
+    await registry.post(f"/v1/standards/{rice['id']}/withdrawal", json={"reason": "停产"}, headers=own)
+    await registry.post(
+        f"/v1/standards/{milk['id']}/flags",
+        json={"finding": "under_review", "reason": "接到举报"},
+        headers=reg,
+    )
+
+    page = (await registry.get(f"/enterprises/{code(1)}")).text
+    assert "企业标准自我声明公开" in page
+    assert "Q/NNSP 0001S-2026" in page and "全脂灭菌纯牛奶" in page and "全脂纯牛奶、纯牛奶" in page
+    assert "公开中 · <strong>核查中</strong>" in page
+    assert "已废止" in page and "未公开文本" in page
+    assert f'href="/v1/standards/{milk["id"]}/document"' in page
+    english = (await registry.get(f"/enterprises/{code(1)}", params={"lang": "en"})).text
+    assert "Self-declared standards" in english and "under review" in english and "withdrawn" in english

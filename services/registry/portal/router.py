@@ -40,12 +40,14 @@ from services.registry.portal.complaints_client import (
 )
 from services.registry.portal.i18n import CASE_STATUSES, CHANNELS, Locale, negotiate, provinces
 from services.registry.portal.rendering import SECURITY_HEADERS, page, stylesheet
+from services.registry.standards import service as standards
 
 router = APIRouter(include_in_schema=False)
 LocaleDep = Annotated[Locale, Depends(negotiate)]
 
 PAGE_SIZE = 20
 HISTORY_POINTS = 100
+STANDARDS_SHOWN = 50
 MAX_QUERY = 100
 LIST_NAMES = ("black", "red")
 _TRACKING_CODE = re.compile(r"^[0-9A-Z]{4,32}$")
@@ -270,6 +272,18 @@ async def enterprise_page(
         if points
         else "",
     )
+    declared = await standards.search_declarations(
+        session,
+        q=None,
+        uscc=enterprise.uscc,
+        product=None,
+        type_=None,
+        status=None,
+        supervision=None,
+        region=None,
+        after=None,
+        limit=STANDARDS_SHOWN,
+    )
     facts = describe(enterprise.uscc)
     passes_check = True
     try:
@@ -297,6 +311,8 @@ async def enterprise_page(
         entries=entries,
         changes=list(reversed(changes)),
         chart=chart,
+        standards=declared,
+        standards_truncated=len(declared) == STANDARDS_SHOWN,
         now=now,
         # Pilot codes fail the check the complaints service applies: name the enterprise instead.
         complain_params={"uscc": enterprise.uscc} if passes_check else {"name": enterprise.name},
