@@ -35,4 +35,10 @@ class Enterprise(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_enterprise_name", "name"),)
+    # Name search is a substring match (LIKE '%…%'): a trigram GIN index serves it on PostgreSQL
+    # (EXPLAIN at 1,000,000 rows: parallel seq scan 846 ms without it; see bench/NOTES.md).
+    __table_args__ = (
+        Index(
+            "ix_enterprise_name_gin", "name", postgresql_using="gin", postgresql_ops={"name": "gin_trgm_ops"}
+        ),
+    )
