@@ -271,7 +271,13 @@ def test_two_dispatchers_deliver_each_row_once(services: Services, tokens: Token
             wait_ready(services.complaints, complaints)
             cases = {_substantiated_case(services, tokens, severity="minor") for _ in range(12)}
         with FlakyProxy(services.registry).running() as proxy:
-            env = {**os.environ, **services.env, "COMPLAINTS_DISPATCH_BATCH": "3"}
+            # A lease longer than any delivery here: a slow machine must not look like a dead dispatcher.
+            env = {
+                **os.environ,
+                **services.env,
+                "COMPLAINTS_DISPATCH_BATCH": "3",
+                "COMPLAINTS_LEASE_SECONDS": "120",
+            }
             command = [
                 sys.executable,
                 "-m",
