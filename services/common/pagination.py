@@ -81,3 +81,12 @@ def decode_cursor(cursor: str | None, shape: tuple[CursorKind, ...] | int) -> li
 
 LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 CursorQuery = Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")]
+
+
+def keyset_after(time_column: Any, id_column: Any, after: tuple[Any, Any], *, descending: bool = True) -> Any:
+    """The rows past a (time, id) cursor key, in the order (time, id) descending or ascending."""
+    at = datetime.fromisoformat(after[0]) if isinstance(after[0], str) else after[0]
+    last = uuid.UUID(after[1]) if isinstance(after[1], str) else after[1]
+    if descending:
+        return (time_column < at) | ((time_column == at) & (id_column < last))
+    return (time_column > at) | ((time_column == at) & (id_column > last))

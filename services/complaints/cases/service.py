@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, NotFound, Unprocessable
+from services.common.pagination import keyset_after
 from services.common.workdays import WorkCalendar
 from services.complaints.cases.evidence import Evidence
 from services.complaints.cases.models import Attachment, Complaint, Transition
@@ -253,8 +254,5 @@ async def search(
     elif overdue is False:
         statement = statement.where(~overdue_clause(now))
     if after is not None:
-        at, last = datetime.fromisoformat(after[0]), uuid.UUID(after[1])
-        statement = statement.where(
-            or_(Complaint.received_at < at, and_(Complaint.received_at == at, Complaint.id < last))
-        )
+        statement = statement.where(keyset_after(Complaint.received_at, Complaint.id, after))
     return (await session.execute(statement)).scalars().all()

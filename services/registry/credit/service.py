@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.db import insert_ignoring_conflicts
 from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
+from services.common.pagination import keyset_after
 from services.registry.credit import grading
 from services.registry.credit.models import CreditEvent, GradeChange
 from services.registry.credit.rules import Assessment, RuleSet
@@ -192,10 +193,7 @@ async def list_events(
         .limit(limit)
     )
     if after is not None:
-        at, last_id = datetime.fromisoformat(after[0]), uuid.UUID(after[1])
-        statement = statement.where(
-            (CreditEvent.recorded_at < at) | ((CreditEvent.recorded_at == at) & (CreditEvent.id < last_id))
-        )
+        statement = statement.where(keyset_after(CreditEvent.recorded_at, CreditEvent.id, after))
     return (await session.execute(statement)).scalars().all()
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, NotFound, Unprocessable
+from services.common.pagination import keyset_after
 from services.registry.credit import service as credit
 from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
@@ -487,10 +488,8 @@ async def pending_repairs(
         .limit(limit)
     )
     if after is not None:
-        at, last_id = datetime.fromisoformat(after[0]), uuid.UUID(after[1])
         statement = statement.where(
-            (RepairApplication.decision_due_at > at)
-            | ((RepairApplication.decision_due_at == at) & (RepairApplication.id > last_id))
+            keyset_after(RepairApplication.decision_due_at, RepairApplication.id, after, descending=False)
         )
     return (await session.execute(statement)).scalars().all()
 
@@ -506,10 +505,7 @@ async def entries_of(
         .limit(limit)
     )
     if after is not None:
-        at, last_id = datetime.fromisoformat(after[0]), uuid.UUID(after[1])
-        statement = statement.where(
-            (ListEntry.proposed_at < at) | ((ListEntry.proposed_at == at) & (ListEntry.id < last_id))
-        )
+        statement = statement.where(keyset_after(ListEntry.proposed_at, ListEntry.id, after))
     return (await session.execute(statement)).scalars().all()
 
 
@@ -543,10 +539,7 @@ async def public_list(
         escaped = authority.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         statement = statement.where(ListEntry.authority.like(f"%{escaped}%", escape="\\"))
     if after is not None:
-        at, last_id = datetime.fromisoformat(after[0]), uuid.UUID(after[1])
-        statement = statement.where(
-            (ListEntry.listed_at < at) | ((ListEntry.listed_at == at) & (ListEntry.id < last_id))
-        )
+        statement = statement.where(keyset_after(ListEntry.listed_at, ListEntry.id, after))
     return [PublicRow(entry, enterprise) for entry, enterprise in (await session.execute(statement)).all()]
 
 

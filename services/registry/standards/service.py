@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, NotFound, Unprocessable
+from services.common.pagination import keyset_after
 from services.registry.credit import service as credit
 from services.registry.credit.rules import RuleSet
 from services.registry.credit.schemas import CreditEventCreate
@@ -492,10 +493,8 @@ async def search_declarations(
         .limit(limit)
     )
     if after is not None:
-        at, last = after
         statement = statement.where(
-            (StandardDeclaration.updated_at < at)
-            | ((StandardDeclaration.updated_at == at) & (StandardDeclaration.id < last))
+            keyset_after(StandardDeclaration.updated_at, StandardDeclaration.id, after)
         )
     return [Current(*row) for row in (await session.execute(statement)).all()]
 
