@@ -6,13 +6,14 @@ loudly and by name, instead of reporting "no known vulnerabilities". That is a w
 failure, so an offline or mirror-only machine can still run CI; set QCR_AUDIT_REQUIRED=1 to make an
 unreachable database fail the run.
 
-Run with `uv run python .ci/dependency_audit.py`; exit 1 on a fixable vulnerability.
+Run with `./qcr run python .ci/dependency_audit.py` (uv need not be on PATH); exit 1 on a fixable vulnerability.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -21,9 +22,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def uv_binary() -> str:
+    """The uv that runs us (`uv run` sets $UV), else one on PATH, else the bootstrapped copy."""
+    found = os.environ.get("UV") or shutil.which("uv")
+    if found:
+        return found
+    bootstrapped = ROOT / ".tools" / "bin" / "uv"
+    if bootstrapped.exists():
+        return str(bootstrapped)
+    raise SystemExit("audit: no uv found; run it as `./qcr run python .ci/dependency_audit.py`")
+
+
 def locked_requirements() -> Path:
     exported = subprocess.run(
-        ["uv", "export", "--frozen", "--format", "requirements-txt", "--no-hashes", "--no-emit-project"],
+        [uv_binary(), "export", "--frozen", "--format", "requirements-txt", "--no-hashes", "--no-emit-project"],
         cwd=ROOT,
         check=True,
         capture_output=True,
