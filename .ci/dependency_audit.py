@@ -6,7 +6,8 @@ loudly and by name, instead of reporting "no known vulnerabilities". That is a w
 failure, so an offline or mirror-only machine can still run CI; set QCR_AUDIT_REQUIRED=1 to make an
 unreachable database fail the run.
 
-Run with `./qcr run python .ci/dependency_audit.py` (uv need not be on PATH); exit 1 on a fixable vulnerability.
+Run with `./qcr run python .ci/dependency_audit.py` (uv need not be on PATH); exit 1 on a fixable
+vulnerability.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def uv_binary() -> str:
 
 def locked_requirements() -> Path:
     exported = subprocess.run(
-        [uv_binary(), "export", "--frozen", "--format", "requirements-txt", "--no-hashes", "--no-emit-project"],
+        [uv_binary(), "export", "--frozen", "--format", "requirements-txt", "--no-hashes",
+         "--no-emit-project"],  # fmt: skip
         cwd=ROOT,
         check=True,
         capture_output=True,
