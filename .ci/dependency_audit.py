@@ -23,6 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+EXPORT_ARGS = ["export", "--frozen", "--format", "requirements-txt", "--no-hashes", "--no-emit-project"]
+
+
 def uv_binary() -> str:
     """The uv that runs us (`uv run` sets $UV), else one on PATH, else the bootstrapped copy."""
     found = os.environ.get("UV") or shutil.which("uv")
@@ -36,8 +39,7 @@ def uv_binary() -> str:
 
 def locked_requirements() -> Path:
     exported = subprocess.run(
-        [uv_binary(), "export", "--frozen", "--format", "requirements-txt", "--no-hashes",
-         "--no-emit-project"],  # fmt: skip
+        [uv_binary(), *EXPORT_ARGS],
         cwd=ROOT,
         check=True,
         capture_output=True,

@@ -20,9 +20,7 @@ async def _verify(settings: RegistrySettings) -> int:
     finally:
         await engine.dispose()
     if broken is not None:
-        print(
-            f"audit chain BROKEN at entry {broken.seq}: {broken.reason} ({checked} earlier entries intact)"
-        )
+        print(f"audit chain BROKEN at entry {broken.seq}: {broken.reason} ({checked} earlier entries intact)")
         return 1
     print(f"audit chain intact: {checked} entries, head {head.seq} {head.hash}")
     return 0

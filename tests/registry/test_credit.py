@@ -235,4 +235,5 @@ async def test_new_rules_version_regrades_deterministically(
         stored = (await client.get(f"/v1/enterprises/{code(1)}/credit")).json()
         moving = ("as_of", "feed_cursor")  # time passes and the regrade was announced on the feed
         assert {k: v for k, v in stored.items() if k not in moving} == {
-            k: v for k, v in live.items() if k not in moving}
+            k: v for k, v in live.items() if k not in moving
+        }
