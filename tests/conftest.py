@@ -74,6 +74,7 @@ def registry_settings(backend: Backend, keys_dir: Path) -> RegistrySettings:
         database_url=backend.registry_url,
         db_pool_size=5,
         webhooks_enabled=False,
+        sweep_interval_seconds=0,  # tests run the sweep when they need it (sweep.runner.tick)
         search_rate=(1000, 60),
         public_list_rate=(1000, 60),
     )

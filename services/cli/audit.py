@@ -1,4 +1,4 @@
-"""`qcr audit verify`: recompute the hash chain and name the first broken link."""
+"""`qcr audit verify|checkpoint`: check every chain and every signed checkpoint, or sign one now."""
 
 from __future__ import annotations
 
@@ -6,33 +6,54 @@ import argparse
 import asyncio
 from pathlib import Path
 
-from services.common.db import create_engine, session_factory
-from services.registry.ledger import service as ledger
+from services.common.clock import SystemClock
+from services.common.db import create_engine
+from services.registry.ledger import chain, checkpoints
 from services.registry.settings import RegistrySettings
+from services.registry.subscribers import sessions as registry_sessions
 
 
 async def _verify(settings: RegistrySettings) -> int:
+    assert settings.ledger_key_file is not None
+    public = checkpoints.load_key(settings.ledger_key_file).public_key()
     engine = create_engine(settings.database_url)
     try:
-        async with session_factory(engine)() as session:
-            checked, broken = await ledger.verify(session)
-            head = await ledger.head(session)
+        async with registry_sessions(engine, settings)() as session:
+            checked, broken = await chain.verify_chains(session)
+            if broken is not None:
+                print(f"audit chain BROKEN: {broken.describe()} ({checked} entries before it intact)")
+                return 1
+            signed, bad = await checkpoints.verify(session, public_keys={checkpoints.key_id(public): public})
     finally:
         await engine.dispose()
-    if broken is not None:
-        print(f"audit chain BROKEN at entry {broken.seq}: {broken.reason} ({checked} earlier entries intact)")
+    if bad is not None:
+        print(f"audit checkpoint BROKEN: checkpoint {bad.id}: {bad.reason} ({signed} earlier intact)")
         return 1
-    print(f"audit chain intact: {checked} entries, head {head.seq} {head.hash}")
+    print(f"audit intact: {checked} entries in their chains, {signed} signed checkpoints verified")
+    return 0
+
+
+async def _checkpoint(settings: RegistrySettings) -> int:
+    assert settings.ledger_key_file is not None
+    key = checkpoints.load_key(settings.ledger_key_file)
+    engine = create_engine(settings.database_url)
+    try:
+        async with registry_sessions(engine, settings)() as session:
+            made = await checkpoints.make(session, key=key, now=SystemClock().now())
+            await session.commit()
+    finally:
+        await engine.dispose()
+    print(f"checkpoint {made.id}: {made.chains} chains, tree size {made.tree_size}, root {made.root}")
     return 0
 
 
 def run_audit(args: argparse.Namespace) -> int:
     settings = RegistrySettings(**({"data_dir": args.data_dir} if args.data_dir else {}))
-    return asyncio.run(_verify(settings))
+    return asyncio.run(_verify(settings) if args.action == "verify" else _checkpoint(settings))
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("audit", help="verify the tamper-evident audit chain")
-    p.add_argument("action", choices=["verify"])
+    p = sub.add_parser("audit", help="verify the audit chains and signed checkpoints, or sign one")
+    p.add_argument("action", choices=["verify", "checkpoint"])
     p.add_argument("--data-dir", type=Path)
     p.set_defaults(run=run_audit)

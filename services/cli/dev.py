@@ -1,4 +1,4 @@
-"""`qcr dev`, `qcr serve`, `qcr migrate`, `qcr regrade`: running the services."""
+"""`qcr dev`, `qcr serve`, `qcr migrate`: running the services."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import uvicorn
 from services.cli.tokens import mint
 from services.common import migrate
 from services.common.clock import SystemClock
-from services.common.db import create_engine, session_factory
+from services.common.db import create_engine
 from services.common.devkeys import ensure_dev_keys
 from services.common.roles import Role
 from services.complaints.settings import ComplaintsSettings
@@ -54,11 +54,14 @@ def _server(app: object, host: str, port: int, workers: int = 1) -> uvicorn.Serv
 async def _load_demo(settings: RegistrySettings) -> list[str]:
     from services.registry import demo
     from services.registry.credit.rules import load_rules
+    from services.registry.subscribers import sessions as registry_sessions
 
     engine = create_engine(settings.database_url)
     try:
-        async with session_factory(engine)() as session, session.begin():
-            return await demo.load(session, rules=load_rules(settings.rules_file), now=SystemClock().now())
+        async with registry_sessions(engine, settings)() as session:
+            codes = await demo.load(session, rules=load_rules(settings.rules_file), now=SystemClock().now())
+            await session.commit()
+            return codes
     finally:
         await engine.dispose()
 
@@ -129,30 +132,4 @@ def run_migrate(args: argparse.Namespace) -> int:
                 ensure_dev_keys(settings.data_dir)
             migrate.upgrade(settings.service_name, settings.database_url)
             print(f"{settings.service_name}: at head")
-    return 0
-
-
-def run_regrade(args: argparse.Namespace) -> int:
-    from services.registry.credit import service as credit
-    from services.registry.credit.rules import load_rules
-
-    registry, _ = _settings(args.data_dir)
-    rules = load_rules(registry.rules_file)
-
-    async def go() -> int:
-        engine = create_engine(registry.database_url)
-        total = 0
-        try:
-            while True:
-                async with session_factory(engine)() as session, session.begin():
-                    done = await credit.regrade_stale(
-                        session, rules=rules, now=SystemClock().now(), actor="system:regrade"
-                    )
-                total += done
-                if done == 0:
-                    return total
-        finally:
-            await engine.dispose()
-
-    print(f"regraded {asyncio.run(go())} enterprises under rules {rules.version}")
     return 0

@@ -10,8 +10,10 @@ from pathlib import Path
 
 from services.common.clock import SystemClock
 from services.common.db import create_engine
+from services.registry.credit.rules import load_rules
 from services.registry.imports import service
 from services.registry.settings import RegistrySettings
+from services.registry.subscribers import build_bus
 
 MAX_REPORTED = 50
 
@@ -33,11 +35,14 @@ class ProgressBar:
         self.stream.flush()
 
 
-async def _write(settings: RegistrySettings, prepared: service.Prepared) -> service.ImportResult:
+async def _write(settings: RegistrySettings, prepared: service.Prepared, source: str) -> service.ImportResult:
     engine = create_engine(settings.database_url)
     try:
+        bus = build_bus(load_rules(settings.rules_file))
         async with engine.begin() as conn:
-            return await service.load(conn, prepared, progress=ProgressBar())
+            return await service.load(
+                conn, prepared, progress=ProgressBar(), bus=bus, source=source, actor="import:cli"
+            )
     finally:
         await engine.dispose()
 
@@ -62,7 +67,7 @@ def import_file(path: Path, settings: RegistrySettings) -> int:
             print(f"... and {len(prepared.bad) - MAX_REPORTED} more bad rows", file=sys.stderr)
         print(f"nothing imported: {len(prepared.bad)} bad row(s); fix them and run again", file=sys.stderr)
         return 1
-    result = asyncio.run(_write(settings, prepared))
+    result = asyncio.run(_write(settings, prepared, path.name))
     print(
         f"imported {result.enterprises:,} enterprises and {result.events:,} credit events; "
         f"{result.skipped_existing:,} already registered, skipped; {time.monotonic() - started:.1f}s"

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import audit, contracts, dev, imports, lists, outbox, standards, tokens
+from services.cli import audit, contracts, dev, imports, lists, outbox, standards, sweep, tokens
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -52,15 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=tokens.run_token)
 
-    p = sub.add_parser("regrade", help="store fresh grades after a rules change or expiries")
-    p.add_argument("--data-dir", type=Path)
-    p.set_defaults(run=dev.run_regrade)
-
     outbox.add_parser(sub)
     imports.add_parser(sub)
     audit.add_parser(sub)
     lists.add_parser(sub)
     standards.add_parser(sub)
+    sweep.add_parser(sub)
 
     p = sub.add_parser("contracts", help="export (or --check) the OpenAPI documents in contracts/")
     p.add_argument("--check", action="store_true")

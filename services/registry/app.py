@@ -10,11 +10,14 @@ from fastapi import FastAPI
 
 from services.common.app import Startup, build_app
 from services.common.clock import Clock, SystemClock
-from services.common.devkeys import ensure_dev_keys
+from services.common.devkeys import ensure_dev_keys, ensure_key
 from services.common.ratelimit import RateLimiter
+from services.registry.answers.router import router as answers_router
 from services.registry.credit.router import router as credit_router
 from services.registry.credit.rules import load_rules
 from services.registry.enterprises.router import router as enterprises_router
+from services.registry.events import unit_of_work
+from services.registry.ledger.checkpoints import LEDGER_KEY_NAME, load_key
 from services.registry.ledger.router import router as ledger_router
 from services.registry.lists.router import router as lists_router
 from services.registry.lists.rules import load_list_rules
@@ -25,14 +28,20 @@ from services.registry.portal.router import router as portal_router
 from services.registry.settings import RegistrySettings
 from services.registry.standards.reference import load_reference
 from services.registry.standards.router import router as standards_router
+from services.registry.subscribers import build_bus
+from services.registry.sweep.runner import periodic_sweep as periodic_time_sweep
 
 
 def background_tasks(settings: RegistrySettings) -> Startup:
-    """What runs beside the API: the webhook dispatcher, and the list sweep where configured."""
+    """Units of work for writes; beside the API, the leased sweep and the webhook dispatcher."""
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
+        # Every write session is a unit of work: its commit runs the subscribers first.
+        app.state.sessions = unit_of_work.session_factory(app.state.engine, app.state.bus)
         async with contextlib.AsyncExitStack() as stack:
+            if settings.sweep_interval_seconds > 0:
+                await stack.enter_async_context(periodic_time_sweep(app))
             if settings.lists_sweep_interval_seconds > 0:
                 await stack.enter_async_context(periodic_sweep(app))
             if settings.webhooks_enabled:
@@ -46,6 +55,8 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
     settings = settings or RegistrySettings()
     if not settings.is_production:
         ensure_dev_keys(settings.data_dir)
+        ensure_key(settings.data_dir, LEDGER_KEY_NAME)
+    assert settings.ledger_key_file is not None
     rules = load_rules(settings.rules_file)
     list_rules = load_list_rules()
     list_rules.check_against(rules)
@@ -56,6 +67,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
         routers=[
             enterprises_router,
             credit_router,
+            answers_router,
             lists_router,
             partners_router,
             ledger_router,
@@ -65,6 +77,8 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
         startup=background_tasks(settings),
         state={
             "rules": rules,
+            "bus": build_bus(rules),
+            "ledger_key": load_key(settings.ledger_key_file) if settings.ledger_key_file.exists() else None,
             "list_rules": list_rules,
             "standards_reference": load_reference(settings.standards_reference_file),
             "clock": clock or SystemClock(),

@@ -18,5 +18,6 @@ def load_models() -> MetaData:
     from services.registry.lists import models as _lists  # noqa: F401
     from services.registry.partners import models as _partners  # noqa: F401
     from services.registry.standards import models as _standards  # noqa: F401
+    from services.registry.sweep import models as _sweep  # noqa: F401
 
     return Base.metadata

@@ -11,11 +11,12 @@ from services.common import uscc as uscc_rules
 from services.common.auth import Principal
 from services.common.roles import Role
 from services.registry.credit import service as credit
-from services.registry.credit.rules import RuleSet
+from services.registry.credit.rules import RuleSet, assess
 from services.registry.credit.schemas import CreditEventCreate
 from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
 from services.registry.enterprises.schemas import CheckOverride, EnterpriseCreate
+from services.registry.events import unit_of_work
 from services.registry.lists import service as lists
 from services.registry.lists.rules import load_list_rules
 from services.registry.lists.schemas import ListEntryCreate, TransitionRequest
@@ -42,12 +43,12 @@ async def load(session: AsyncSession, *, rules: RuleSet, now: datetime) -> list[
             session,
             data=EnterpriseCreate(uscc=code, name=name, address=address),
             actor=DEMO_ACTOR,
-            rules=rules,
+            initial=assess([], rules, now),
             now=now,
         )
     await enterprises.register(
         session,
-        rules=rules,
+        initial=assess([], rules, now),
         now=now,
         actor=DEMO_ACTOR,
         data=EnterpriseCreate(
@@ -89,6 +90,7 @@ async def load(session: AsyncSession, *, rules: RuleSet, now: datetime) -> list[
                 occurred_at=now - timedelta(days=30),
             ),
         )
+    await unit_of_work.publish(session)  # graded before the lists look at the grades
     await _demo_lists(session, codes, rules=rules, now=now)
     return codes
 

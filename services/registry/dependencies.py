@@ -13,7 +13,7 @@ from fastapi import Depends, Path, Request
 from services.common import uscc as uscc_rules
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable
-from services.registry.credit.rules import RuleSet
+from services.registry.credit.rules import Assessment, RuleSet, assess
 from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
 
@@ -43,7 +43,12 @@ async def _enterprise(session: SessionDep, code: Annotated[str, Depends(_path_co
     return await enterprises.get(session, code)
 
 
+async def _initial_grade(request: Request) -> Assessment:
+    return assess([], request.app.state.rules, request.app.state.clock.now())
+
+
 RulesDep = Annotated[RuleSet, Depends(_rules)]
 NowDep = Annotated[datetime, Depends(_now)]
 UsccPathDep = Annotated[str, Depends(_path_code)]
 EnterpriseDep = Annotated[Enterprise, Depends(_enterprise)]
+InitialGradeDep = Annotated[Assessment, Depends(_initial_grade)]

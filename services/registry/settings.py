@@ -13,6 +13,7 @@ from services.common.devkeys import (
     DEV_ISSUER,
     DEV_KEY_NAME,
     jwks_path,
+    keys_dir,
 )
 from services.common.roles import Role
 from services.common.settings import ServiceSettings, TrustedIssuer
@@ -63,9 +64,21 @@ class RegistrySettings(ServiceSettings):
     standards_reference_file: Path = Path(__file__).parent / "standards" / "mandatory_values.toml"
     standards_max_document_bytes: int = Field(700_000, ge=1024)
     standards_sample_cooldown_days: int = Field(365, ge=0, le=3650)
+    # Time-driven changes (expiries, a rules version taking effect, list terms ending) and the
+    # ledger's signed checkpoints: one leased job across all replicas, every this many seconds (0: off;
+    # run `qcr sweep` from a separate worker instead). The ledger key signs the checkpoints; in
+    # development it is generated in data_dir/keys.
+    sweep_interval_seconds: float = Field(60, ge=0)
+    sweep_lease_seconds: float = Field(300, gt=0)
+    checkpoint_interval_seconds: float = Field(600, ge=0)
+    ledger_key_file: Path | None = None
 
     @model_validator(mode="after")
     def _dev_issuers(self) -> RegistrySettings:
+        if self.ledger_key_file is None:
+            if self.is_production:
+                raise ValueError("ledger_key_file must be configured in production")
+            self.ledger_key_file = keys_dir(self.data_dir) / "registry-ledger.pem"
         if not self.trusted_issuers and not self.is_production:
             self.trusted_issuers = [
                 TrustedIssuer(

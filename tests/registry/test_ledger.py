@@ -118,9 +118,12 @@ async def test_feed_and_audit_stay_ordered_under_concurrent_writers(
     seqs = [c["seq"] for c in changes]
     assert seqs == list(range(seqs[0], seqs[0] + len(seqs)))
     assert sum(c["kind"] == "grade_changed" for c in changes) == len(codes) * 3
+    assert seqs[0] == 1  # numbered from 1 (the registrations first), no gap
     async with registry_app.state.sessions() as session:
-        checked, broken = await ledger.verify(session)
+        checked, broken = await ledger.verify_chains(session)
     assert broken is None and checked == len(codes) * (1 + 3 + 3)  # registered, 3 events, 3 grade changes
+    trail = (await registry.get("/v1/audit", params={"uscc": codes[0], "limit": 500}, headers=reg)).json()
+    assert [e["version"] for e in trail["items"]] == list(range(1, 8))  # one chain per enterprise
 
 
 async def test_every_partner_lookup_is_logged_with_its_purpose(
@@ -178,8 +181,7 @@ async def test_audit_trail_records_and_a_tampered_row_is_named(
         "grade.changed",
     ]
     assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(trail))
-    head = (await registry.get("/v1/audit/head")).json()
-    assert head == {"seq": trail[-1]["seq"], "hash": trail[-1]["hash"]}
+    assert [e["version"] for e in trail] == [1, 2, 3, 4, 5] and {e["chain"] for e in trail} == {code(1)}
     assert (await registry.get("/v1/audit", headers=tokens(Role.partner))).status_code == 403
 
     env = {
@@ -187,15 +189,28 @@ async def test_audit_trail_records_and_a_tampered_row_is_named(
         "REGISTRY_DATABASE_URL": backend.registry_url,
         "REGISTRY_DATA_DIR": str(registry_app.state.settings.data_dir),
     }
-    command = [sys.executable, "-m", "services.cli.main", "audit", "verify"]
-    intact = await asyncio.to_thread(
-        subprocess.run, command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+
+    async def qcr(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "services.cli.main", *args]
+        return await asyncio.to_thread(
+            subprocess.run, command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    signed = await qcr("audit", "checkpoint")
+    assert signed.returncode == 0, signed.stdout + signed.stderr
+    head = (await registry.get("/v1/audit/head")).json()
+    assert (head["tree_size"], head["chains"]) == (5, 1) and len(head["root"]) == 64 and head["signature"]
+    intact = await qcr("audit", "verify")
+    assert (
+        intact.returncode == 0
+        and "intact: 5 entries" in intact.stdout
+        and "1 signed checkpoints" in intact.stdout
     )
-    assert intact.returncode == 0 and "intact: 5 entries" in intact.stdout
     async with registry_app.state.engine.begin() as conn:  # behind the service's back
-        await conn.execute(text("UPDATE audit_entry SET actor = 'regulator:someone-else' WHERE seq = 2"))
-    broken = await asyncio.to_thread(
-        subprocess.run, command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+        await conn.execute(
+            text("UPDATE audit_entry SET actor = 'regulator:someone-else' WHERE chain = :c AND version = 2"),
+            {"c": code(1)},
+        )
+    broken = await qcr("audit", "verify")
     assert broken.returncode == 1
-    assert "BROKEN at entry 2" in broken.stdout and "edited" in broken.stdout
+    assert f"chain '{code(1)}', entry 2" in broken.stdout and "edited" in broken.stdout

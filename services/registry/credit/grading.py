@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.registry.credit.models import CreditEvent, GradeChange
 from services.registry.credit.rules import Assessment, EventFacts, RuleSet, assess
 from services.registry.enterprises.models import Enterprise
-from services.registry.ledger import service as ledger
-from services.registry.lists import lifecycle
+from services.registry.events import unit_of_work as events
+from services.registry.events.domain import GradeChanged
 
 
 def assess_clean(rules: RuleSet, now: datetime) -> Assessment:
@@ -54,52 +54,22 @@ def is_current_values(
     return rule_version == rules.version and (regrade_due_at is None or regrade_due_at > now)
 
 
-async def record_change(
-    session: AsyncSession,
-    *,
-    uscc: str,
-    old: Enterprise | None,
-    new: Assessment,
-    cause: str,
-    cause_ref: str | None,
-    actor: str,
-    now: datetime,
-) -> GradeChange | None:
-    if old is not None and (old.score, old.grade) == (new.score, new.grade):
-        return None
+async def write_history(session: AsyncSession, event: GradeChanged) -> GradeChange:
+    """The history subscriber: one row per change of score or grade, with its cause."""
     change = GradeChange(
-        uscc=uscc,
-        old_score=old.score if old else None,
-        old_grade=old.grade if old else None,
-        new_score=new.score,
-        new_grade=new.grade,
-        rule_version=new.rule_version,
-        cause=cause,
-        cause_ref=cause_ref,
-        changed_at=now,
-        changed_by=actor,
+        uscc=event.uscc,
+        old_score=event.old_score,
+        old_grade=event.old_grade,
+        new_score=event.new_score,
+        new_grade=event.new_grade,
+        rule_version=event.rule_version,
+        cause=event.cause,
+        cause_ref=event.cause_ref,
+        changed_at=event.at,
+        changed_by=event.actor,
     )
     session.add(change)
     await session.flush()
-    if old is not None:  # a registration is announced as enterprise_created by its caller
-        await ledger.record(
-            session,
-            actor=actor,
-            action="grade.changed",
-            uscc=uscc,
-            subject=str(change.id),
-            now=now,
-            change="grade_changed",
-            data={
-                "old_grade": change.old_grade,
-                "new_grade": change.new_grade,
-                "old_score": change.old_score,
-                "new_score": change.new_score,
-                "rule_version": change.rule_version,
-                "cause": cause,
-                "cause_ref": cause_ref,
-            },
-        )
     return change
 
 
@@ -112,22 +82,30 @@ async def regrade(
     cause: str,
     cause_ref: str | None,
     actor: str,
-) -> GradeChange | None:
-    """Recompute from the events and store; the caller holds the enterprise row lock.
+) -> bool:
+    """Recompute from the events and store on the row; the caller holds the enterprise row lock.
 
-    An enterprise graded below the red-list floor leaves the red list here, in the same transaction.
+    A change of score or grade is announced as `GradeChanged` (history, audit, feed and the red-list
+    floor follow from it); returns whether there was one.
     """
     assessment = await assess_enterprise(session, enterprise.uscc, rules, now)
-    change = await record_change(
-        session,
-        uscc=enterprise.uscc,
-        old=enterprise,
-        new=assessment,
-        cause=cause,
-        cause_ref=cause_ref,
-        actor=actor,
-        now=now,
-    )
+    changed = (enterprise.score, enterprise.grade) != (assessment.score, assessment.grade)
+    if changed:
+        events.record(
+            session,
+            GradeChanged(
+                uscc=enterprise.uscc,
+                actor=actor,
+                at=now,
+                old_score=enterprise.score,
+                old_grade=enterprise.grade,
+                new_score=assessment.score,
+                new_grade=assessment.grade,
+                rule_version=assessment.rule_version,
+                cause=cause,
+                cause_ref=cause_ref,
+            ),
+        )
     enterprise.score = assessment.score
     enterprise.grade = assessment.grade
     enterprise.rule_version = assessment.rule_version
@@ -135,13 +113,4 @@ async def regrade(
     enterprise.graded_at = now
     enterprise.regrade_due_at = assessment.next_review_at
     await session.flush()
-    await lifecycle.enforce_red_floor(
-        session,
-        enterprise=enterprise,
-        rules=rules,
-        now=now,
-        actor=actor,
-        cause=cause,
-        cause_ref=cause_ref,
-    )
-    return change
+    return changed

@@ -31,9 +31,10 @@ class CreditEvent(Base):
     revoked_by: Mapped[str | None] = mapped_column(String(200))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
 
-    # Idempotency: one event per (issuer, source_ref), enforced by the database, not by a read.
+    # Idempotency: one event per (enterprise, issuing authority, source_ref), enforced by the
+    # database, not by a read; `issuer` is the authority's key (token issuer | authority), not the officer.
     __table_args__ = (
-        UniqueConstraint("issuer", "source_ref"),
+        UniqueConstraint("uscc", "issuer", "source_ref"),
         Index("ix_credit_event_uscc_occurred_at", "uscc", "occurred_at"),
     )
 

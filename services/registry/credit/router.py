@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from services.common.auth import OptionalPrincipalDep, Principal, ensure_own_code, require_roles
+from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
 from services.common.pagination import (
@@ -20,17 +20,15 @@ from services.common.pagination import (
     encode_cursor,
 )
 from services.common.roles import Role
-from services.registry.credit import lookup, service
+from services.registry.credit import service
 from services.registry.credit.models import CreditEvent
 from services.registry.credit.schemas import (
-    CreditAnswer,
     CreditEventCreate,
     CreditEventOut,
     GradeChangeOut,
     RevocationCreate,
 )
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep, UsccPathDep
-from services.registry.partners import access
 
 router = APIRouter(tags=["credit"])
 Recorder = Annotated[Principal, Depends(require_roles(Role.regulator, Role.service))]
@@ -119,28 +117,6 @@ async def revoke_credit_event(
         session, event_id=event_id, reason=body.reason, actor=actor, rules=rules, now=now
     )
     return event_view(event, now)
-
-
-@router.get("/v1/enterprises/{uscc}/credit", response_model=CreditAnswer, responses=responses(401, 404, 422))
-async def read_credit(
-    uscc: UsccPathDep,
-    session: SessionDep,
-    rules: RulesDep,
-    now: NowDep,
-    principal: OptionalPrincipalDep,
-    purpose: access.PurposeHeader = None,
-) -> Response:
-    """Score, grade, list status and the explanation: which rules and which events made it.
-
-    Public. A partner calling with its token states a purpose (`X-Purpose`) and is logged.
-    """
-    purpose = access.require_purpose(principal, purpose)
-    answer = await lookup.credit_answer(session, uscc=uscc, rules=rules, now=now)
-    await access.log_lookup(
-        session, principal=principal, lookup="single", purpose=purpose, codes=[uscc], now=now
-    )
-    # Already a validated CreditAnswer: serialise it once rather than have the framework re-validate it.
-    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get(

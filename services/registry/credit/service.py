@@ -14,13 +14,13 @@ from services.common.auth import Principal
 from services.common.db import insert_ignoring_conflicts
 from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.pagination import keyset_after
-from services.registry.credit import grading
 from services.registry.credit.models import CreditEvent, GradeChange
 from services.registry.credit.rules import Assessment, RuleSet
 from services.registry.credit.schemas import CreditEventCreate
 from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
-from services.registry.ledger import service as ledger
+from services.registry.events import unit_of_work as events
+from services.registry.events.domain import EventRecorded, EventRevoked, GradeDue
 
 # An event dated in the future is a typo, not a fact; allow for clocks that disagree a little.
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -48,9 +48,13 @@ def _check_event(data: CreditEventCreate, *, rules: RuleSet, actor: Principal, n
         raise _invalid("expires_at", "must be after occurred_at")
 
 
-def issuer_of(actor: Principal) -> str:
-    """Idempotency scope: the same source_ref from the same issuer is the same event."""
-    return f"{actor.issuer}/{actor.subject}"
+def issuer_of(actor: Principal, authority: str) -> str:
+    """Idempotency scope: the issuing authority — the token's issuer and the `authority` organisation.
+
+    Not the officer: two officers of one bureau recording the same decision number record one event.
+    With `source_ref` and the enterprise it makes the key (unique in the database).
+    """
+    return f"{actor.issuer}|{' '.join(authority.split())}"
 
 
 async def record_event(
@@ -65,9 +69,9 @@ async def record_event(
     _check_event(data, rules=rules, actor=actor, now=now)
     # The row lock serialises events of one enterprise so each regrade sees the others.
     enterprise = await enterprises.get(session, uscc, for_update=True)
-    issuer = issuer_of(actor)
+    issuer = issuer_of(actor, data.authority)
     event_id = uuid.uuid4()
-    statement = insert_ignoring_conflicts(session, CreditEvent, ["issuer", "source_ref"]).values(
+    statement = insert_ignoring_conflicts(session, CreditEvent, ["uscc", "issuer", "source_ref"]).values(
         id=event_id,
         uscc=uscc,
         kind=data.kind,
@@ -86,43 +90,37 @@ async def record_event(
         original = (
             await session.execute(
                 select(CreditEvent).where(
-                    CreditEvent.issuer == issuer, CreditEvent.source_ref == data.source_ref
+                    CreditEvent.uscc == uscc,
+                    CreditEvent.issuer == issuer,
+                    CreditEvent.source_ref == data.source_ref,
                 )
             )
         ).scalar_one()
-        if (original.uscc, original.kind, original.severity) != (uscc, data.kind, data.severity):
+        if (original.kind, original.severity) != (data.kind, data.severity):
             raise Conflict(
-                f"source_ref {data.source_ref!r} was already used by this issuer for a different event",
+                f"source_ref {data.source_ref!r} was already used by this authority for a different event",
                 event_id=str(original.id),
             )
         return Recorded(original, created=False)
     if enterprise.status != "active":
         raise Conflict(f"enterprise {uscc} is {enterprise.status}; no new events")
-    await ledger.record(
+    events.record(
         session,
-        actor=actor.actor,
-        action="credit_event.recorded",
-        uscc=uscc,
-        subject=str(event_id),
-        now=now,
-        data={
-            "kind": data.kind,
-            "severity": data.severity,
-            "authority": data.authority,
-            "source_ref": data.source_ref,
-            "issuer": issuer,
-            "occurred_at": data.occurred_at,
-            "expires_at": data.expires_at,
-        },
-    )
-    await grading.regrade(
-        session,
-        enterprise=enterprise,
-        rules=rules,
-        now=now,
-        cause="event_recorded",
-        cause_ref=str(event_id),
-        actor=actor.actor,
+        EventRecorded(
+            uscc=uscc,
+            actor=actor.actor,
+            at=now,
+            event_id=str(event_id),
+            details={
+                "kind": data.kind,
+                "severity": data.severity,
+                "authority": data.authority,
+                "source_ref": data.source_ref,
+                "issuer": issuer,
+                "occurred_at": data.occurred_at,
+                "expires_at": data.expires_at,
+            },
+        ),
     )
     event = await session.get(CreditEvent, event_id)
     assert event is not None
@@ -146,7 +144,7 @@ async def revoke_event(
     now: datetime,
 ) -> CreditEvent:
     event = await get_event(session, event_id)
-    enterprise = await enterprises.get(session, event.uscc, for_update=True)
+    await enterprises.get(session, event.uscc, for_update=True)  # enterprise row first
     await session.refresh(event)
     if event.revoked_at is not None:
         raise Conflict(f"credit event {event_id} was already revoked at {event.revoked_at.isoformat()}")
@@ -154,23 +152,9 @@ async def revoke_event(
     event.revoked_by = actor.actor
     event.revocation_reason = reason
     await session.flush()
-    await ledger.record(
+    events.record(
         session,
-        actor=actor.actor,
-        action="credit_event.revoked",
-        uscc=event.uscc,
-        subject=str(event_id),
-        now=now,
-        data={"reason": reason},
-    )
-    await grading.regrade(
-        session,
-        enterprise=enterprise,
-        rules=rules,
-        now=now,
-        cause="event_revoked",
-        cause_ref=str(event_id),
-        actor=actor.actor,
+        EventRevoked(uscc=event.uscc, actor=actor.actor, at=now, event_id=str(event_id), reason=reason),
     )
     return event
 
@@ -208,42 +192,44 @@ async def history(
     return (await session.execute(statement)).scalars().all()
 
 
-async def current_assessment(
-    session: AsyncSession, *, enterprise: Enterprise, rules: RuleSet, now: datetime
-) -> Assessment:
-    """The stored grade when it is current; otherwise a fresh one (read-only, not stored)."""
-    if grading.is_current(enterprise, rules, now):
-        return Assessment(
-            score=enterprise.score,
-            grade=enterprise.grade,
-            rule_version=enterprise.rule_version,
-            explanation=enterprise.explanation,
-            next_review_at=enterprise.regrade_due_at,
-        )
-    return await grading.assess_enterprise(session, enterprise.uscc, rules, now)
+def stored_assessment(enterprise: Enterprise) -> Assessment:
+    """The one current grade: stored on the row, kept current by writes and by the sweep."""
+    return Assessment(
+        score=enterprise.score,
+        grade=enterprise.grade,
+        rule_version=enterprise.rule_version,
+        explanation=enterprise.explanation,
+        next_review_at=enterprise.regrade_due_at,
+    )
 
 
-async def regrade_stale(
+async def regrade_due(
     session: AsyncSession, *, rules: RuleSet, now: datetime, actor: str, batch: int = 500
 ) -> int:
-    """Store fresh grades for enterprises graded under other rules or past an event's expiry."""
+    """Claim enterprises graded under other rules or past an event's expiry; grade them again.
+
+    Rows an API write holds are skipped (that write grades them); one batch per call, announced as
+    `GradeDue` so the change is stored, audited and fed like any other.
+    """
     statement = (
         select(Enterprise)
         .where((Enterprise.rule_version != rules.version) | (Enterprise.regrade_due_at <= now))
         .order_by(Enterprise.uscc)
         .limit(batch)
         .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
     )
-    stale = (await session.execute(statement)).scalars().all()
-    for enterprise in stale:
-        cause = "rules_changed" if enterprise.rule_version != rules.version else "event_expired"
-        await grading.regrade(
+    due = (await session.execute(statement)).scalars().all()
+    for enterprise in due:
+        rules_changed = enterprise.rule_version != rules.version
+        events.record(
             session,
-            enterprise=enterprise,
-            rules=rules,
-            now=now,
-            cause=cause,
-            cause_ref=rules.version if cause == "rules_changed" else None,
-            actor=actor,
+            GradeDue(
+                uscc=enterprise.uscc,
+                actor=actor,
+                at=now,
+                cause="rules_changed" if rules_changed else "event_expired",
+                cause_ref=rules.version if rules_changed else None,
+            ),
         )
-    return len(stale)
+    return len(due)

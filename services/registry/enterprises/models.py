@@ -34,6 +34,11 @@ class Enterprise(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     created_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The enterprise's audit chain, kept on its row (the row every write locks first): how many
+    # entries it has and the hash of the last, so appending reads nothing else and two enterprises'
+    # writes never touch a shared row.
+    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    chain_head: Mapped[str] = mapped_column(String(64), default="0" * 64, server_default="0" * 64)
 
     # Name search is a substring match (LIKE '%…%'): a trigram GIN index serves it on PostgreSQL
     # (EXPLAIN at 1,000,000 rows: parallel seq scan 846 ms without it; see bench/NOTES.md).

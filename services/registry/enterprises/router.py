@@ -12,7 +12,7 @@ from services.common.errors import responses
 from services.common.pagination import CODE, CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
-from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
+from services.registry.dependencies import EnterpriseDep, InitialGradeDep, NowDep
 from services.registry.enterprises import service
 from services.registry.enterprises.divisions import describe
 from services.registry.enterprises.models import Enterprise
@@ -75,12 +75,12 @@ async def create_enterprise(
     actor: Regulator,
     body: EnterpriseCreate,
     session: SessionDep,
-    rules: RulesDep,
+    initial: InitialGradeDep,
     now: NowDep,
     response: Response,
 ) -> EnterpriseFull:
     """Register an enterprise (regulator)."""
-    enterprise = await service.register(session, data=body, actor=actor, rules=rules, now=now)
+    enterprise = await service.register(session, data=body, actor=actor, initial=initial, now=now)
     response.headers["Location"] = f"/v1/enterprises/{enterprise.uscc}"
     return full_view(enterprise)
 

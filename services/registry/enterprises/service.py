@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,12 +14,20 @@ from services.common.auth import Principal
 from services.common.db import insert_ignoring_conflicts
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.text import search_text
-from services.registry.credit import grading
-from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.divisions import describe
 from services.registry.enterprises.models import Enterprise
 from services.registry.enterprises.schemas import EnterpriseCreate, EnterpriseUpdate
-from services.registry.ledger import service as ledger
+from services.registry.events import unit_of_work as events
+from services.registry.events.domain import EnterpriseRegistered, EnterpriseUpdated
+
+
+class InitialGrade(Protocol):
+    """The grade of an enterprise with no events, under the rules in force (credit computes it)."""
+
+    score: int
+    grade: str
+    rule_version: str
+    explanation: list[dict[str, Any]]
 
 
 def _check_code(code: str, *, override: bool) -> None:
@@ -38,12 +47,12 @@ async def register(
     *,
     data: EnterpriseCreate,
     actor: Principal,
-    rules: RuleSet,
+    initial: InitialGrade,
     now: datetime,
 ) -> Enterprise:
     _check_code(data.uscc, override=data.check_override is not None)
     facts = describe(data.uscc)
-    assessment = grading.assess_clean(rules, now)
+    assessment = initial
     values = {
         "uscc": data.uscc,
         "name": data.name,
@@ -59,6 +68,8 @@ async def register(
         "explanation": assessment.explanation,
         "graded_at": now,
         "regrade_due_at": None,
+        "version": 0,
+        "chain_head": "0" * 64,
         "created_at": now,
         "created_by": actor.actor,
         "updated_at": now,
@@ -67,32 +78,18 @@ async def register(
     result = await session.execute(statement.returning(Enterprise.uscc))
     if result.scalar_one_or_none() is None:
         raise Conflict(f"enterprise {data.uscc} is already registered", uscc=data.uscc)
-    await grading.record_change(
+    events.record(
         session,
-        uscc=data.uscc,
-        old=None,
-        new=assessment,
-        cause="registered",
-        cause_ref=None,
-        actor=actor.actor,
-        now=now,
-    )
-    await ledger.record(
-        session,
-        actor=actor.actor,
-        action="enterprise.registered",
-        uscc=data.uscc,
-        subject=data.uscc,
-        now=now,
-        change="enterprise_created",
-        data={
-            "name": data.name,
-            "status": "active",
-            "score": assessment.score,
-            "grade": assessment.grade,
-            "rule_version": assessment.rule_version,
-            "check_override_reason": values["check_override_reason"],
-        },
+        EnterpriseRegistered(
+            uscc=data.uscc,
+            actor=actor.actor,
+            at=now,
+            name=data.name,
+            score=assessment.score,
+            grade=assessment.grade,
+            rule_version=assessment.rule_version,
+            check_override_reason=values["check_override_reason"],
+        ),
     )
     enterprise = await session.get(Enterprise, data.uscc)
     assert enterprise is not None
@@ -125,16 +122,16 @@ async def update(
     enterprise.updated_at = now
     await session.flush()
     if changed:
-        kind = "enterprise_deregistered" if changed.get("status") == "deregistered" else "enterprise_updated"
-        await ledger.record(
+        events.record(
             session,
-            actor=actor.actor,
-            action="enterprise.updated",
-            uscc=enterprise.uscc,
-            subject=enterprise.uscc,
-            now=now,
-            change=kind,
-            data={**changed, "name": enterprise.name, "status": enterprise.status},
+            EnterpriseUpdated(
+                uscc=enterprise.uscc,
+                actor=actor.actor,
+                at=now,
+                changed=changed,
+                name=enterprise.name,
+                status=enterprise.status,
+            ),
         )
     return enterprise
 

@@ -22,6 +22,9 @@ from services.registry.credit.models import CreditEvent, GradeChange
 from services.registry.credit.rules import EventFacts, assess, load_rules
 from services.registry.enterprises.divisions import describe
 from services.registry.enterprises.models import Enterprise
+from services.registry.events import unit_of_work
+from services.registry.events.domain import EnterprisesImported
+from services.registry.events.unit_of_work import Bus
 from services.registry.imports import reader
 from services.registry.imports.reader import BadRow
 
@@ -29,6 +32,7 @@ IMPORT_ISSUER = "qcr-import/cli"
 CHUNK_ROWS = 20_000
 
 ENTERPRISE_COLUMNS = [c.name for c in Enterprise.__table__.columns]
+_COLUMN = {name: i for i, name in enumerate(ENTERPRISE_COLUMNS)}
 EVENT_COLUMNS = [c.name for c in CreditEvent.__table__.columns]
 CHANGE_COLUMNS = [c.name for c in GradeChange.__table__.columns if c.name != "id"]
 
@@ -118,6 +122,8 @@ def prepare_chunk(chunk: list[tuple[int, Any]], rules_file: Path, now: datetime,
                 now,
                 actor,
                 now,
+                0,  # version: the audit subscriber starts the chain with the import
+                "0" * 64,
             )
         )
         out.changes.append(
@@ -195,8 +201,14 @@ async def _insert(
         progress(table.name, min(start + step, len(rows)), len(rows))
 
 
-async def load(conn: AsyncConnection, prepared: Prepared, *, progress: Progress) -> ImportResult:
-    """Write the enterprises not registered yet, with their events; the caller owns the transaction."""
+async def load(
+    conn: AsyncConnection, prepared: Prepared, *, progress: Progress, bus: Bus, source: str, actor: str
+) -> ImportResult:
+    """Write the enterprises not registered yet, with their events; the caller owns the transaction.
+
+    The load is announced as `EnterprisesImported` on a unit of work over the same connection, so each
+    new enterprise's audit chain starts and partners hear of it, in the import's transaction.
+    """
     existing = await _existing(conn, [k[1] for k in prepared.keys])
     keep = [k[1] not in existing for k in prepared.keys]
     enterprises = [r for r, k in zip(prepared.enterprises, keep, strict=True) if k]
@@ -214,4 +226,24 @@ async def load(conn: AsyncConnection, prepared: Prepared, *, progress: Progress)
             await _copy(conn, table.name, columns, rows, progress)
         else:
             await _insert(conn, table, columns, rows, progress)
+    if enterprises:
+        uow = unit_of_work.bind_unit_of_work(conn, bus)
+        unit_of_work.record(
+            uow,
+            EnterprisesImported(
+                uscc=None,
+                actor=actor,
+                at=enterprises[0][_COLUMN["created_at"]],
+                codes=tuple(r[0] for r in enterprises),
+                grades={
+                    r[0]: (r[_COLUMN["score"]], r[_COLUMN["grade"]], r[_COLUMN["rule_version"]])
+                    for r in enterprises
+                },
+                names={r[0]: r[_COLUMN["name"]] for r in enterprises},
+                source=source,
+                events=len(events),
+            ),
+        )
+        await unit_of_work.publish(uow)
+        progress("audit and feed", len(enterprises), len(enterprises))
     return ImportResult(enterprises=len(enterprises), events=len(events), skipped_existing=len(existing))

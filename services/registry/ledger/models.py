@@ -1,11 +1,11 @@
-"""The ledger: the partner change feed and the hash-chained audit trail."""
+"""The ledger: per-enterprise hash chains of audit entries, signed checkpoints, the partner feed."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String
+from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.db import BigId, UTCDateTime
@@ -13,25 +13,48 @@ from services.registry.database import Base
 
 
 class Change(Base):
-    """One change a partner's decision may depend on, numbered in commit order."""
+    """One change a partner's decision may depend on.
+
+    `seq` is an insertion id (it may have gaps: a rolled-back write uses one up). `position` is the
+    feed's number, given after commit by the sequencer, gap-free and in the order changes became
+    visible; the feed serves only positioned changes.
+    """
 
     __tablename__ = "change"
 
     seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    position: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     kind: Mapped[str] = mapped_column(String(32))
     uscc: Mapped[str] = mapped_column(String(18))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_change_uscc_seq", "uscc", "seq"),)
+    __table_args__ = (
+        Index("ix_change_uscc_seq", "uscc", "seq"),
+        Index(
+            "ix_change_unsequenced",
+            "seq",
+            postgresql_where="position IS NULL",
+            sqlite_where="position IS NULL",  # type: ignore[arg-type]
+        ),
+    )
 
 
 class AuditEntry(Base):
-    """A credit-affecting write; `hash` covers the content and the previous entry's hash."""
+    """A credit-affecting write, one link of its enterprise's chain.
+
+    `chain` is the enterprise's code ('' for registry-wide facts such as a spot-check draw);
+    `version` counts the chain's entries from 1; `hash` covers the content and `prev_hash`, the hash
+    of the same chain's previous entry. `position` orders all chains for the checkpoints, given
+    after commit like the feed's.
+    """
 
     __tablename__ = "audit_entry"
 
-    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    chain: Mapped[str] = mapped_column(String(18))
+    version: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
@@ -41,4 +64,37 @@ class AuditEntry(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
-    __table_args__ = (Index("ix_audit_entry_uscc_seq", "uscc", "seq"),)
+    __table_args__ = (
+        UniqueConstraint("chain", "version"),
+        Index("ix_audit_entry_uscc_seq", "uscc", "seq"),
+        Index(
+            "ix_audit_entry_unsequenced",
+            "seq",
+            postgresql_where="position IS NULL",
+            sqlite_where="position IS NULL",  # type: ignore[arg-type]
+        ),
+    )
+
+
+class AuditChain(Base):
+    """The head of a chain that belongs to no enterprise (the registry-wide chain, name '')."""
+
+    __tablename__ = "audit_chain"
+
+    name: Mapped[str] = mapped_column(String(18), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpoint(Base):
+    """A signed Merkle root over every chain's head as of audit position `tree_size`."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    tree_size: Mapped[int] = mapped_column(BigInteger)
+    chains: Mapped[int] = mapped_column(Integer)
+    root: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(Text)

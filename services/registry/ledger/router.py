@@ -22,6 +22,9 @@ Regulator = Annotated[Principal, Depends(require_roles(Role.regulator))]
 
 class AuditEntryOut(BaseModel):
     seq: int
+    chain: str
+    version: int
+    position: int | None
     at: datetime
     actor: str
     action: str
@@ -38,8 +41,15 @@ class AuditPage(BaseModel):
 
 
 class AuditHead(BaseModel):
-    seq: int
-    hash: str
+    """The latest signed checkpoint: a Merkle root over every chain's head (none yet: tree_size 0)."""
+
+    id: int | None
+    at: datetime | None
+    tree_size: int
+    chains: int
+    root: str | None
+    key_id: str | None
+    signature: str | None
 
 
 @router.get("/v1/audit", response_model=AuditPage, responses=responses(401, 403, 422))
@@ -56,6 +66,9 @@ async def read_audit(
         items=[
             AuditEntryOut(
                 seq=r.seq,
+                chain=r.chain,
+                version=r.version,
+                position=r.position,
                 at=r.at,
                 actor=r.actor,
                 action=r.action,
@@ -73,6 +86,16 @@ async def read_audit(
 
 @router.get("/v1/audit/head", response_model=AuditHead)
 async def read_audit_head(session: SessionDep) -> AuditHead:
-    """The latest sequence number and hash (public): publish it, and any later edit shows."""
-    head = await service.head(session)
-    return AuditHead(seq=head.seq, hash=head.hash)
+    """The latest signed checkpoint (public): publish it, and any later edit or truncation shows."""
+    cp = await service.latest_checkpoint(session)
+    if cp is None:
+        return AuditHead(id=None, at=None, tree_size=0, chains=0, root=None, key_id=None, signature=None)
+    return AuditHead(
+        id=cp.id,
+        at=cp.at,
+        tree_size=cp.tree_size,
+        chains=cp.chains,
+        root=cp.root,
+        key_id=cp.key_id,
+        signature=cp.signature,
+    )

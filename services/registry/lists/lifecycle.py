@@ -1,7 +1,9 @@
 """Applying a step of the state machine to an entry, and the red-list withdrawals grading triggers.
 
-Kept free of the credit service so `credit.grading.regrade` can call in without an import cycle.
-Lock order everywhere: the enterprise row first, then its entries.
+Steps are announced as domain events (`EntryListed`, `EntryRemoved`, `EntryStepped`); the audit and
+the feed follow from them. The red-list floor is applied by its subscriber through
+`enforce_red_floor`, the one place that rule is enforced. Lock order everywhere: the enterprise row
+first, then its entries.
 """
 
 from __future__ import annotations
@@ -15,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import NotFound
 from services.registry.credit.rules import RuleSet
-from services.registry.enterprises.models import Enterprise
-from services.registry.ledger import service as ledger
+from services.registry.events import unit_of_work as events
+from services.registry.events.domain import EntryListed, EntryRemoved, EntryStepped
 from services.registry.lists import machine
 from services.registry.lists.models import ListEntry, ListTransition, RepairApplication
 from services.registry.lists.rules import ListRules, load_list_rules
@@ -103,31 +105,32 @@ async def transition(
 async def record_in_ledger(
     session: AsyncSession, entry: ListEntry, *, action: str, before: str | None, actor: str, now: datetime
 ) -> None:
-    """Audit every step; announce on the partner feed when the entry enters or leaves the public list."""
-    change = None
+    """Announce every step; whether it entered or left the public list decides the event's kind."""
+    kind: type[EntryStepped] = EntryStepped
     if entry.status == machine.LISTED and before != machine.LISTED:
-        change = "listed"
+        kind = EntryListed
     elif before == machine.LISTED and entry.status != machine.LISTED:
-        change = "delisted"
-    await ledger.record(
+        kind = EntryRemoved
+    events.record(
         session,
-        actor=actor,
-        action=f"list_entry.{action}",
-        uscc=entry.uscc,
-        subject=str(entry.id),
-        now=now,
-        change=change,
-        data={
-            "entry_id": str(entry.id),
-            "list": entry.kind,
-            "from": before,
-            "to": entry.status,
-            "listed_at": entry.listed_at,
-            "expires_at": entry.expires_at,
-            "exit_kind": entry.exit_kind,
-            "reason": entry.reason,
-            "authority": entry.authority,
-        },
+        kind(
+            uscc=entry.uscc,
+            actor=actor,
+            at=now,
+            entry_id=str(entry.id),
+            action=action,
+            details={
+                "entry_id": str(entry.id),
+                "list": entry.kind,
+                "from": before,
+                "to": entry.status,
+                "listed_at": entry.listed_at,
+                "expires_at": entry.expires_at,
+                "exit_kind": entry.exit_kind,
+                "reason": entry.reason,
+                "authority": entry.authority,
+            },
+        ),
     )
 
 
@@ -191,23 +194,24 @@ async def withdraw_red(
 async def enforce_red_floor(
     session: AsyncSession,
     *,
-    enterprise: Enterprise,
+    uscc: str,
+    grade: str,
     rules: RuleSet,
     now: datetime,
     actor: str,
     cause: str,
     cause_ref: str | None,
 ) -> list[ListEntry]:
-    """After a regrade: below the red-list floor means off the red list, recorded with the cause."""
+    """After a grade change: below the red-list floor means off the red list, with the cause."""
     list_rules = load_list_rules()
-    if list_rules.meets_red_floor(enterprise.grade, rules):
+    if list_rules.meets_red_floor(grade, rules):
         return []
     floor = list_rules.red_grade_floor.value
     return await withdraw_red(
         session,
-        uscc=enterprise.uscc,
+        uscc=uscc,
         cause="downgraded",
-        note=f"graded {enterprise.grade}, below the red-list floor {floor} ({cause})",
+        note=f"graded {grade}, below the red-list floor {floor} ({cause})",
         reference=cause_ref,
         actor=actor,
         now=now,

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.pagination import keyset_after
-from services.registry.credit import service as credit
 from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
+from services.registry.events import unit_of_work as events
+from services.registry.events.domain import RepairDecided
 from services.registry.lists import lifecycle, machine
 from services.registry.lists.models import ListEntry, ListStatement, ListTransition, RepairApplication
 from services.registry.lists.rules import ListRules
@@ -75,7 +76,7 @@ async def _red_list_obstacles(
     session: AsyncSession, enterprise: Enterprise, *, rules: RuleSet, list_rules: ListRules, now: datetime
 ) -> list[str]:
     obstacles = []
-    grade = (await credit.current_assessment(session, enterprise=enterprise, rules=rules, now=now)).grade
+    grade = enterprise.grade  # the one stored grade, kept current by writes and the sweep
     if not list_rules.meets_red_floor(grade, rules):
         obstacles.append(f"graded {grade}, below the red-list floor {list_rules.red_grade_floor.value}")
     black = (
@@ -474,6 +475,18 @@ async def decide_repair(
     application.decided_by = actor.actor
     application.reasons = data.reasons
     await session.flush()
+    events.record(
+        session,
+        RepairDecided(
+            uscc=application.uscc,
+            actor=actor.actor,
+            at=now,
+            application_id=str(application.id),
+            entry_id=str(entry.id),
+            decision=application.status,
+            reasons=data.reasons,
+        ),
+    )
     return application
 
 

@@ -22,6 +22,7 @@ from services.common.pagination import (
 from services.common.roles import Role
 from services.common.uscc import UsccFormat
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
+from services.registry.ledger import feed
 from services.registry.ledger import service as ledger
 from services.registry.partners import access, service, webhooks
 from services.registry.partners.models import Subscription
@@ -76,6 +77,7 @@ async def credit_status_batch(
 
 @router.get("/v1/changes", response_model=ChangePage, responses=responses(401, 403, 422))
 async def read_changes(
+    request: Request,
     actor: Reader,
     session: SessionDep,
     now: NowDep,
@@ -87,13 +89,14 @@ async def read_changes(
 ) -> ChangePage:
     """Changes in commit order after a cursor: no gaps, no repeats (partner, regulator)."""
     purpose = access.require_purpose(actor, purpose)
+    await feed.sequence(request.app.state.sessions)  # number everything committed before this request
     rows = await ledger.changes_after(session, after=after, limit=limit)
     await access.log_lookup(
         session, principal=actor, lookup="feed", purpose=purpose, codes=[r.uscc for r in rows], now=now
     )
     return ChangePage(
-        items=[ChangeOut(seq=r.seq, kind=r.kind, uscc=r.uscc, data=r.data, at=r.at) for r in rows],
-        next_cursor=str(rows[-1].seq if rows else after),
+        items=[ChangeOut(seq=r.position, kind=r.kind, uscc=r.uscc, data=r.data, at=r.at) for r in rows],  # type: ignore[arg-type]
+        next_cursor=str(rows[-1].position if rows else after),
         as_of=now,
     )
 

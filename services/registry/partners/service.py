@@ -9,9 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import uscc as uscc_rules
-from services.registry.credit import grading
-from services.registry.credit.models import CreditEvent
-from services.registry.credit.rules import Assessment, RuleSet, assess
+from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
 from services.registry.lists import service as lists
 from services.registry.partners.schemas import BatchItem
@@ -23,27 +21,7 @@ _COLUMNS = (
     Enterprise.score,
     Enterprise.grade,
     Enterprise.rule_version,
-    Enterprise.regrade_due_at,
 )
-
-
-async def _fresh_grades(
-    session: AsyncSession, rows: list[Any], *, rules: RuleSet, now: datetime
-) -> dict[str, Assessment]:
-    """Grades for the rows whose stored grade is stale (new rules, an event expired): one more query."""
-    stale = [
-        r.uscc
-        for r in rows
-        if not grading.is_current_values(
-            rule_version=r.rule_version, regrade_due_at=r.regrade_due_at, rules=rules, now=now
-        )
-    ]
-    if not stale:
-        return {}
-    by_code: dict[str, list[CreditEvent]] = {code: [] for code in stale}
-    for event in (await session.execute(select(CreditEvent).where(CreditEvent.uscc.in_(stale)))).scalars():
-        by_code[event.uscc].append(event)
-    return {code: assess([grading.facts(e) for e in events], rules, now) for code, events in by_code.items()}
 
 
 async def batch_status(
@@ -63,7 +41,6 @@ async def batch_status(
         # Columns, not ORM objects: a thousand rows without the explanation documents.
         rows = await session.execute(select(*_COLUMNS).where(Enterprise.uscc.in_(lookup)))
         found = {r.uscc: r for r in rows}
-    fresh = await _fresh_grades(session, list(found.values()), rules=rules, now=now)
     # One more query for the whole batch, whatever its size.
     listed = await lists.active_entries(session, codes=list(found), now=now)
     items = []
@@ -78,9 +55,9 @@ async def batch_status(
                     result="found",
                     name=e.name,
                     status=e.status,
-                    score=fresh[code].score if code in fresh else e.score,
-                    grade=fresh[code].grade if code in fresh else e.grade,
-                    rule_version=fresh[code].rule_version if code in fresh else e.rule_version,
+                    score=e.score,  # the one stored grade (kept current by writes and the sweep)
+                    grade=e.grade,
+                    rule_version=e.rule_version,
                     lists=sorted({entry.kind for entry in listed.get(code, [])}),
                 )
             )

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.auth import Principal
 from services.common.clock import Clock
 from services.common.errors import Forbidden, NotFound, Unprocessable
+from services.registry.ledger import feed
 from services.registry.ledger import service as ledger
 from services.registry.ledger.models import Change
 from services.registry.partners.models import Subscription
@@ -46,7 +47,7 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 def body_of(change: Change) -> bytes:
     return ledger.canonical(
         {
-            "seq": change.seq,
+            "seq": change.position,
             "kind": change.kind,
             "uscc": change.uscc,
             "data": change.data,
@@ -182,6 +183,7 @@ class WebhookDispatcher:
     async def run_once(self) -> int:
         """Deliver what is due to every subscription; returns the number of deliveries made."""
         now = self.clock.now()
+        await feed.sequence(self.sessions)  # number what has committed, so it can be delivered
         async with self.sessions() as session, session.begin():
             candidates = (
                 select(Subscription.id)
@@ -223,12 +225,12 @@ class WebhookDispatcher:
             headers = {
                 "Content-Type": "application/json",
                 SIGNATURE_HEADER: sign(secret, int(time.time()), body),
-                DELIVERY_HEADER: f"{subscription_id}:{change.seq}",
+                DELIVERY_HEADER: f"{subscription_id}:{change.position}",
             }
             try:
                 response = await client.post(url, content=body, headers=headers)
                 if 200 <= response.status_code < 300:
-                    cursor, delivered = change.seq, delivered + 1
+                    cursor, delivered = change.position, delivered + 1
                     continue
                 error = f"answered {response.status_code}"
             except httpx.HTTPError as exc:

@@ -246,7 +246,7 @@ async def enterprise_page(
         enterprise = await enterprises.get(session, normalised)
     except NotFound:
         return _not_found(request, locale, locale.t("enterprise_not_found", code=normalised))
-    assessment = await credit.current_assessment(session, enterprise=enterprise, rules=rules, now=now)
+    assessment = credit.stored_assessment(enterprise)
     grade = _grade(rules, assessment.grade, assessment.score)
     events = [_explained(item, rules, locale) for item in assessment.explanation]
     total = sum(e.effect for e in events)

@@ -20,7 +20,8 @@ from services.registry.credit.rules import RuleSet
 from services.registry.credit.schemas import CreditEventCreate
 from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
-from services.registry.ledger import service as ledger
+from services.registry.events import unit_of_work as events
+from services.registry.events.domain import DeclarationFlagged, DeclarationPublished, SampleDrawn
 from services.registry.standards import documents, numbers, sampling, search
 from services.registry.standards.models import (
     StandardDeclaration,
@@ -252,14 +253,16 @@ async def publish(
     )
     session.add(version)
     await session.flush()
-    await ledger.record(
+    events.record(
         session,
-        actor=actor.actor,
-        action="standard.published",
-        uscc=uscc,
-        subject=str(declaration.id),
-        data=_ledger_data(version, document),
-        now=now,
+        DeclarationPublished(
+            uscc=uscc,
+            actor=actor.actor,
+            at=now,
+            declaration_id=str(declaration.id),
+            action="published",
+            details=_ledger_data(version, document),
+        ),
     )
     return declaration.id
 
@@ -322,14 +325,16 @@ async def revise(
     declaration.current_version = number
     declaration.updated_at = now
     await session.flush()
-    await ledger.record(
+    events.record(
         session,
-        actor=actor.actor,
-        action="standard.revised",
-        uscc=declaration.uscc,
-        subject=str(declaration.id),
-        data={**_ledger_data(version, document), "note": data.revision_note},
-        now=now,
+        DeclarationPublished(
+            uscc=declaration.uscc,
+            actor=actor.actor,
+            at=now,
+            declaration_id=str(declaration.id),
+            action="revised",
+            details={**_ledger_data(version, document), "note": data.revision_note},
+        ),
     )
     return declaration.id
 
@@ -350,14 +355,16 @@ async def withdraw(
     declaration.withdrawal_reason = reason
     declaration.updated_at = now
     await session.flush()
-    await ledger.record(
+    events.record(
         session,
-        actor=actor.actor,
-        action="standard.withdrawn",
-        uscc=declaration.uscc,
-        subject=str(declaration.id),
-        data={"reason": reason, "version": declaration.current_version},
-        now=now,
+        DeclarationPublished(
+            uscc=declaration.uscc,
+            actor=actor.actor,
+            at=now,
+            declaration_id=str(declaration.id),
+            action="withdrawn",
+            details={"reason": reason, "version": declaration.current_version},
+        ),
     )
     return declaration.id
 
@@ -537,26 +544,26 @@ async def _add_flag(
     session.add(flag)
     declaration.supervision = finding
     await session.flush()
-    await ledger.record(
+    events.record(
         session,
-        actor=actor,
-        action="standard.flagged",
-        uscc=declaration.uscc,
-        subject=str(declaration.id),
-        change="declaration_flagged",
-        data={
-            "declaration_id": str(declaration.id),
-            "flag_id": str(flag.id),
-            "version": flag.version,
-            "finding": finding,
-            "source": source,
-            "reason": reason,
-            "indicators": indicators,
-            "reference": reference,
-            "reference_version": reference_version,
-            "credit_event_id": str(credit_event_id) if credit_event_id else None,
-        },
-        now=now,
+        DeclarationFlagged(
+            uscc=declaration.uscc,
+            actor=actor,
+            at=now,
+            declaration_id=str(declaration.id),
+            details={
+                "declaration_id": str(declaration.id),
+                "flag_id": str(flag.id),
+                "version": flag.version,
+                "finding": finding,
+                "source": source,
+                "reason": reason,
+                "indicators": indicators,
+                "reference": reference,
+                "reference_version": reference_version,
+                "credit_event_id": str(credit_event_id) if credit_event_id else None,
+            },
+        ),
     )
     return flag
 
@@ -640,6 +647,8 @@ async def recheck_batch(
         findings = compare(reference, version)
         if not findings:
             continue
+        # Enterprise row first, then the declaration: the order every write takes them in.
+        await enterprises.get(session, found.uscc, for_update=True)
         declaration = await get_declaration(session, found.id, for_update=True)
         if (
             declaration.status != "published"
@@ -753,6 +762,23 @@ async def draw_sample(
             for c in chosen
         )
         await session.flush()
+    events.record(
+        session,
+        SampleDrawn(
+            actor=actor.actor,
+            at=now,
+            sample_id=str(sample.id),
+            details={
+                "method": sample.method,
+                "seed": seed,
+                "size": data.n,
+                "filters": sample.filters,
+                "candidate_count": len(candidates),
+                "candidates_sha256": sample.candidates_sha256,
+                "chosen": chosen,
+            },
+        ),
+    )
     return sample
 
 

@@ -1,9 +1,10 @@
 """The hot path: one enterprise's credit answer with as few round trips and copies as possible.
 
-The grade is stored with the enterprise (kept current in each event's transaction), so an answer is
-one indexed row read; the feed cursor rides in the same statement; the list status is a second,
-usually empty, read. Rows come back as tuples (Core, not ORM objects), and the answer is serialised
-once by Pydantic instead of being validated again by the framework.
+The grade is stored with the enterprise (kept current by each write's unit of work and, for what time
+changes, by the sweep), so an answer is one indexed row read and no path computes a different one;
+the feed cursor rides in the same statement; the list status is a second, usually empty, read. Rows
+come back as tuples (Core, not ORM objects), and the answer is serialised once by Pydantic instead of
+being validated again by the framework.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import NotFound
-from services.registry.credit import grading
 from services.registry.credit.rules import RuleSet
 from services.registry.credit.schemas import CreditAnswer, ExplanationItem, ListStatus
 from services.registry.enterprises.models import Enterprise
@@ -29,8 +29,7 @@ _ROW = select(
     Enterprise.grade,
     Enterprise.rule_version,
     Enterprise.explanation,
-    Enterprise.regrade_due_at,
-    select(func.coalesce(func.max(Change.seq), 0)).scalar_subquery().label("feed_cursor"),
+    select(func.coalesce(func.max(Change.position), 0)).scalar_subquery().label("feed_cursor"),
 )
 
 
@@ -40,11 +39,6 @@ async def credit_answer(session: AsyncSession, *, uscc: str, rules: RuleSet, now
     if row is None:
         raise NotFound(f"no enterprise with code {uscc}", uscc=uscc)
     score, grade, version, explanation = row.score, row.grade, row.rule_version, row.explanation
-    if not grading.is_current_values(
-        rule_version=version, regrade_due_at=row.regrade_due_at, rules=rules, now=now
-    ):
-        fresh = await grading.assess_enterprise(session, uscc, rules, now)
-        score, grade, version, explanation = fresh.score, fresh.grade, fresh.rule_version, fresh.explanation
     label = rules.grade_for(score)
     entries = (await lists.active_entries(session, codes=[uscc], now=now)).get(uscc, [])
     return CreditAnswer(

@@ -1,0 +1,279 @@
+"""Who reacts to which domain event, in the fixed order the unit of work runs them.
+
+For each event, stage by stage (`events.unit_of_work.STAGES`):
+
+1. **grading** — a credit event recorded or revoked, or a grade fallen due (an expiry, a new rules
+   version): grade the enterprise again from its events; a change is announced as `GradeChanged`.
+2. **red-list floor** — a grade change below the floor takes the enterprise off the red list (the
+   one place this rule is applied; `lists.lifecycle.enforce_red_floor`); its removal is an event too.
+3. **history** — the grade-change history row.
+4. **audit** — one link in the enterprise's hash chain for every event (a spot-check draw, or a bulk
+   import's summary, goes to the registry-wide chain).
+5. **feed** — the change partners follow, for the kinds they can act on.
+
+This module is wiring: it imports the features; no feature imports it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import bindparam, insert, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.registry.credit import grading
+from services.registry.credit.rules import RuleSet, load_rules
+from services.registry.enterprises.models import Enterprise
+from services.registry.events import unit_of_work
+from services.registry.events.domain import (
+    DeclarationFlagged,
+    DeclarationPublished,
+    DomainEvent,
+    EnterpriseRegistered,
+    EnterprisesImported,
+    EnterpriseUpdated,
+    EntryListed,
+    EntryRemoved,
+    EntryStepped,
+    EventRecorded,
+    EventRevoked,
+    GradeChanged,
+    GradeDue,
+    RepairDecided,
+    SampleDrawn,
+)
+from services.registry.ledger import chain, feed
+from services.registry.ledger.models import AuditEntry, Change
+from services.registry.lists import lifecycle
+from services.registry.settings import RegistrySettings
+
+IMPORT_BATCH = 5000
+
+
+def _fields(event: DomainEvent, *skip: str) -> dict[str, Any]:
+    return {k: v for k, v in asdict(event).items() if k not in {"uscc", "actor", "at", *skip}}
+
+
+async def _locked(session: AsyncSession, uscc: str) -> Enterprise:
+    """The enterprise row; the service that recorded the event holds its lock already."""
+    enterprise = await session.get(Enterprise, uscc, with_for_update=True)
+    assert enterprise is not None, uscc
+    return enterprise
+
+
+def build_bus(rules: RuleSet) -> unit_of_work.Bus:
+    bus = unit_of_work.Bus()
+
+    # 1. grading
+    async def regrade(session: AsyncSession, event: EventRecorded | EventRevoked | GradeDue) -> None:
+        if isinstance(event, GradeDue):
+            cause, ref = event.cause, event.cause_ref
+        else:
+            cause = "event_recorded" if isinstance(event, EventRecorded) else "event_revoked"
+            ref = event.event_id
+        await grading.regrade(
+            session,
+            enterprise=await _locked(session, event.uscc),
+            rules=rules,
+            now=event.at,
+            cause=cause,
+            cause_ref=ref,
+            actor=event.actor,
+        )
+
+    for kind in (EventRecorded, EventRevoked, GradeDue):
+        bus.subscribe("grading", kind, regrade)
+
+    # 2. red-list floor
+    async def red_floor(session: AsyncSession, event: GradeChanged) -> None:
+        await lifecycle.enforce_red_floor(
+            session,
+            uscc=event.uscc,
+            grade=event.new_grade,
+            rules=rules,
+            now=event.at,
+            actor=event.actor,
+            cause=event.cause,
+            cause_ref=event.cause_ref,
+        )
+
+    bus.subscribe("red_list_floor", GradeChanged, red_floor)
+
+    # 3. history
+    async def history(session: AsyncSession, event: GradeChanged | EnterpriseRegistered) -> None:
+        if isinstance(event, EnterpriseRegistered):
+            event = GradeChanged(
+                uscc=event.uscc,
+                actor=event.actor,
+                at=event.at,
+                old_score=None,
+                old_grade=None,
+                new_score=event.score,
+                new_grade=event.grade,
+                rule_version=event.rule_version,
+                cause="registered",
+                cause_ref=None,
+            )
+        await grading.write_history(session, event)
+
+    bus.subscribe("history", GradeChanged, history)
+    bus.subscribe("history", EnterpriseRegistered, history)
+
+    # 4. audit
+    def audited(action: str, subject: Any, data: Any) -> unit_of_work.Handler:
+        async def handler(session: AsyncSession, event: Any) -> None:
+            await chain.append(
+                session,
+                actor=event.actor,
+                action=action.format(e=event),
+                uscc=event.uscc,
+                subject=(subject(event) or None) and str(subject(event))[:64],
+                data=data(event),
+                now=event.at,
+            )
+
+        return handler
+
+    audit = [
+        (EnterpriseRegistered, "enterprise.registered", lambda e: e.uscc, lambda e: _registered(e)),
+        (EnterpriseUpdated, "enterprise.updated", lambda e: e.uscc, lambda e: _updated(e)),
+        (EventRecorded, "credit_event.recorded", lambda e: e.event_id, lambda e: e.details),
+        (EventRevoked, "credit_event.revoked", lambda e: e.event_id, lambda e: {"reason": e.reason}),
+        (GradeChanged, "grade.changed", lambda e: e.cause_ref, _fields),
+        (EntryStepped, "list_entry.{e.action}", lambda e: e.entry_id, lambda e: e.details),
+        (RepairDecided, "repair.{e.decision}", lambda e: e.application_id, _fields),
+        (DeclarationPublished, "standard.{e.action}", lambda e: e.declaration_id, lambda e: e.details),
+        (DeclarationFlagged, "standard.flagged", lambda e: e.declaration_id, lambda e: e.details),
+        (SampleDrawn, "standard.sample_drawn", lambda e: e.sample_id, lambda e: e.details),
+    ]
+    for kind, action, subject, data in audit:
+        bus.subscribe("audit", kind, audited(action, subject, data))
+    bus.subscribe("audit", EnterprisesImported, _audit_import)
+
+    # 5. feed
+    def fed(kind_of: Any, data: Any) -> unit_of_work.Handler:
+        async def handler(session: AsyncSession, event: Any) -> None:
+            feed.add(session, kind=kind_of(event), uscc=event.uscc, data=chain_data(data(event)), at=event.at)
+            await session.flush()
+
+        return handler
+
+    bus.subscribe("feed", EnterpriseRegistered, fed(lambda e: "enterprise_created", _registered))
+    bus.subscribe("feed", EnterpriseUpdated, fed(_update_kind, _updated))
+    bus.subscribe("feed", GradeChanged, fed(lambda e: "grade_changed", _fields))
+    bus.subscribe("feed", EntryListed, fed(lambda e: "listed", lambda e: e.details))
+    bus.subscribe("feed", EntryRemoved, fed(lambda e: "delisted", lambda e: e.details))
+    bus.subscribe("feed", DeclarationFlagged, fed(lambda e: "declaration_flagged", lambda e: e.details))
+    bus.subscribe("feed", EnterprisesImported, _feed_import)
+    return bus
+
+
+def chain_data(data: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(chain.canonical(data))  # type: ignore[no-any-return]
+
+
+def _registered(e: EnterpriseRegistered) -> dict[str, Any]:
+    return {
+        "name": e.name,
+        "status": "active",
+        "score": e.score,
+        "grade": e.grade,
+        "rule_version": e.rule_version,
+        "check_override_reason": e.check_override_reason,
+    }
+
+
+def _updated(e: EnterpriseUpdated) -> dict[str, Any]:
+    return {**e.changed, "name": e.name, "status": e.status}
+
+
+def _update_kind(e: EnterpriseUpdated) -> str:
+    return "enterprise_deregistered" if e.changed.get("status") == "deregistered" else "enterprise_updated"
+
+
+def _imported(e: EnterprisesImported, code: str) -> dict[str, Any]:
+    score, grade, version = e.grades[code]
+    return {
+        "name": e.names[code],
+        "status": "active",
+        "score": score,
+        "grade": grade,
+        "rule_version": version,
+    }
+
+
+async def _audit_import(session: AsyncSession, event: EnterprisesImported) -> None:
+    """Each new enterprise's chain starts with its import; the registry chain records the load."""
+    for start in range(0, len(event.codes), IMPORT_BATCH):
+        rows, heads = [], []
+        for code in event.codes[start : start + IMPORT_BATCH]:
+            data = chain_data(_imported(event, code))
+            digest = chain.entry_hash(
+                chain=code,
+                version=1,
+                at=event.at,
+                actor=event.actor,
+                action="enterprise.imported",
+                uscc=code,
+                subject=code,
+                data=data,
+                prev_hash=chain.GENESIS,
+            )
+            rows.append(
+                {
+                    "chain": code,
+                    "version": 1,
+                    "at": event.at,
+                    "actor": event.actor,
+                    "action": "enterprise.imported",
+                    "uscc": code,
+                    "subject": code,
+                    "data": data,
+                    "prev_hash": chain.GENESIS,
+                    "hash": digest,
+                }
+            )
+            heads.append({"code": code, "head": digest})
+        await session.execute(insert(AuditEntry), rows)
+        await session.execute(
+            update(Enterprise.__table__)  # type: ignore[arg-type]
+            .where(Enterprise.__table__.c.uscc == bindparam("code"))
+            .values(version=1, chain_head=bindparam("head")),
+            heads,
+        )
+    await chain.append(
+        session,
+        actor=event.actor,
+        action="enterprises.imported",
+        uscc=None,
+        subject=None,
+        data={
+            "source": event.source,
+            "enterprises": len(event.codes),
+            "events": event.events,
+            "codes_sha256": hashlib.sha256("\n".join(sorted(event.codes)).encode()).hexdigest(),
+        },
+        now=event.at,
+    )
+
+
+async def _feed_import(session: AsyncSession, event: EnterprisesImported) -> None:
+    for start in range(0, len(event.codes), IMPORT_BATCH):
+        rows = [
+            {
+                "kind": "enterprise_created",
+                "uscc": code,
+                "data": chain_data(_imported(event, code)),
+                "at": event.at,
+            }
+            for code in event.codes[start : start + IMPORT_BATCH]
+        ]
+        await session.execute(insert(Change), rows)
+
+
+def sessions(engine: AsyncEngine, settings: RegistrySettings) -> async_sessionmaker[AsyncSession]:
+    """Unit-of-work sessions with the subscribers wired, for commands that run outside the app."""
+    return unit_of_work.session_factory(engine, build_bus(load_rules(settings.rules_file)))
