@@ -10,16 +10,17 @@ import asyncio
 from pathlib import Path
 
 from services.common.clock import SystemClock
-from services.common.db import create_engine, session_factory
+from services.common.db import create_engine
 from services.registry.lists.rules import load_list_rules
 from services.registry.lists.sweeper import sweep_all
 from services.registry.settings import RegistrySettings
+from services.registry.subscribers import sessions as registry_sessions
 
 
 async def _sweep(settings: RegistrySettings) -> int:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     try:
-        return await sweep_all(session_factory(engine), list_rules=load_list_rules(), clock=SystemClock())
+        return await sweep_all(registry_sessions(engine, settings), list_rules=load_list_rules(), clock=SystemClock())
     finally:
         await engine.dispose()
 

@@ -36,7 +36,9 @@ async def _import(app: FastAPI, path: Path) -> service.ImportResult | list[servi
     if prepared.bad:
         return prepared.bad
     async with app.state.engine.begin() as conn:
-        return await service.load(conn, prepared, progress=lambda *a: None)
+        return await service.load(
+            conn, prepared, progress=lambda *a: None, bus=app.state.bus, source=path.name, actor="import:test"
+        )
 
 
 async def test_import_grades_and_is_safe_to_rerun(

@@ -14,7 +14,6 @@ from fastapi import FastAPI
 
 from services.cli.main import main as cli
 from services.common.clock import FrozenClock
-from services.common.db import session_factory
 from services.common.roles import Role
 from services.registry.standards import sampling
 from services.registry.standards.recheck import recheck_all
@@ -172,7 +171,7 @@ async def test_a_stricter_reference_flags_declarations_that_became_weaker(
     assert [(c["kind"], c["uscc"]) for c in feed["items"]] == [("declaration_flagged", code(1))]
 
     # running it again flags nothing new
-    sessions = session_factory(registry_app.state.engine)
+    sessions = registry_app.state.sessions
     assert await recheck_all(sessions, reference=reference, clock=clock, batch=1) == 0
     assert len((await registry.get(f"/v1/standards/{milk['id']}")).json()["flags"]) == 1
 

@@ -8,9 +8,9 @@ audit, then the feed — all in the same transaction, before COMMIT. An event a 
 already waiting, so every consequence is audited and announced too. If any subscriber fails, the
 commit fails and nothing is written.
 
-Sessions made by `session_factory` are such units of work: call `await session.commit()`. A commit
-by any other path (e.g. `async with session.begin()`) with events still waiting is refused, so an
-event can never be dropped silently.
+Sessions made by `session_factory` are such units of work: `await session.commit()` and
+`async with session.begin(): …` both publish before they commit. A commit by any other path with
+events still waiting is refused, so an event can never be dropped silently.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import event as sa_event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, AsyncSessionTransaction, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from services.registry.events.domain import DomainEvent
@@ -81,8 +81,28 @@ async def publish(session: AsyncSession) -> int:
     return done
 
 
+class _Transaction(AsyncSessionTransaction):
+    """`async with session.begin():` — publishes before the commit on a clean exit."""
+
+    async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
+        if type_ is None:
+            try:
+                await publish(self.session)
+            except BaseException as exc:
+                await super().__aexit__(type(exc), exc, exc.__traceback__)
+                raise
+        await super().__aexit__(type_, value, traceback)
+
+    async def commit(self) -> None:
+        await publish(self.session)
+        await super().commit()
+
+
 class UnitOfWork(AsyncSession):
     """An AsyncSession whose commit first publishes the events recorded on it."""
+
+    def begin(self) -> AsyncSessionTransaction:
+        return _Transaction(self)
 
     async def commit(self) -> None:
         await publish(self)

@@ -24,8 +24,9 @@ async def sweep_all(
     """Expire every entry whose term has ended, one committed batch at a time."""
     total = 0
     while True:
-        async with sessions() as session, session.begin():
+        async with sessions() as session:  # a unit of work: its commit audits and announces the expiries
             done = await service.sweep(session, list_rules=list_rules, now=clock.now())
+            await session.commit()
         total += done
         if done == 0:
             return total
