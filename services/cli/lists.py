@@ -20,7 +20,9 @@ from services.registry.subscribers import sessions as registry_sessions
 async def _sweep(settings: RegistrySettings) -> int:
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     try:
-        return await sweep_all(registry_sessions(engine, settings), list_rules=load_list_rules(), clock=SystemClock())
+        return await sweep_all(
+            registry_sessions(engine, settings), list_rules=load_list_rules(), clock=SystemClock()
+        )
     finally:
         await engine.dispose()
 

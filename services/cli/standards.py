@@ -9,16 +9,18 @@ from pathlib import Path
 from services.common.clock import SystemClock
 from services.common.db import create_engine
 from services.registry.settings import RegistrySettings
-from services.registry.subscribers import sessions as registry_sessions
 from services.registry.standards.recheck import recheck_all
 from services.registry.standards.reference import load_reference
+from services.registry.subscribers import sessions as registry_sessions
 
 
 async def _recheck(settings: RegistrySettings, reference_file: Path) -> tuple[str, int]:
     reference = load_reference(reference_file)
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     try:
-        flagged = await recheck_all(registry_sessions(engine, settings), reference=reference, clock=SystemClock())
+        flagged = await recheck_all(
+            registry_sessions(engine, settings), reference=reference, clock=SystemClock()
+        )
     finally:
         await engine.dispose()
     return reference.version, flagged
