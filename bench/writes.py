@@ -1,0 +1,221 @@
+"""The write scenario: credit events by 1 and by 16 concurrent clients, and API writes during a regrade.
+
+    python -m bench.writes [--root DIR] [--label L] [--enterprises 100000] [--writes 400]
+
+`--root` runs another checkout's code (e.g. `git archive main | tar -x -C /tmp/qcr-main`) with this
+environment, so before/after use one machine, one database server and one client. Each run makes
+its own database (qcr_bench_writes_<label>), fills N enterprises by SQL (graded under an old rules
+version, so a regrade has all N to do), serves the registry with uvicorn (2 workers) and drives it
+from this process with httpx. Prints one JSON line; bench/RESULTS.md quotes the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from bench.generate import code_for
+from bench.run import WORKERS, _admin, free_port, recreate, sa_url
+from services.cli.tokens import mint
+from services.common.roles import Role
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _qcr(root: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "services.cli.main", *args],
+        cwd=root,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root), **env},
+        capture_output=True,
+        check=True,
+    )
+
+
+@contextmanager
+def serve(root: Path, env: dict[str, str], log: Path) -> Iterator[str]:
+    """The registry from `root` (its cwd comes first on sys.path), as bench/run.py serves it."""
+    port = free_port()
+    command = [sys.executable, "-m", "uvicorn", "services.registry.main:app", "--port", str(port)]
+    command += ["--workers", str(WORKERS), "--loop", "uvloop", "--http", "httptools", "--no-access-log"]
+    with log.open("w") as fh:
+        process = subprocess.Popen(
+            command, cwd=root, env={**os.environ, **env}, stdout=fh, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 300  # a loaded machine starts slowly
+            while True:
+                try:
+                    if httpx.get(url + "/healthz", timeout=10).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError(f"the registry did not start; see {log}")
+                time.sleep(0.5)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(30)
+
+
+def _fill(database: str, n: int) -> list[str]:
+    codes = [code_for(i) for i in range(n)]
+    rows = "\n".join(f"{c}\t规模测试企业{i}" for i, c in enumerate(codes))
+
+    async def go() -> None:
+        import asyncpg
+
+        from bench.run import pg_dsn
+
+        conn = await asyncpg.connect(pg_dsn(database))
+        try:
+            await conn.execute("CREATE TEMP TABLE fill (uscc text, name text)")
+            await conn.copy_to_table("fill", source=__import__("io").BytesIO(rows.encode()), format="text")
+            await conn.execute(
+                "INSERT INTO enterprise (uscc, name, division, registration_authority, entity_type, status, "
+                "score, grade, rule_version, explanation, graded_at, created_at, created_by, updated_at) "
+                "SELECT uscc, name, substr(uscc, 3, 6), '9', '1', 'active', 100, 'A', '2025.0-old', '[]', "
+                "now(), now(), 'bench', now() FROM fill"
+            )
+            await conn.execute("ANALYZE enterprise")
+        finally:
+            await conn.close()
+
+    asyncio.run(go())
+    return codes
+
+
+def _event(ref: str) -> dict[str, str]:
+    return {
+        "kind": "spot_check_failed",
+        "severity": "minor",
+        "authority": "基准测试市场监督管理局",
+        "source_ref": ref,
+        "occurred_at": "2026-11-01T00:00:00Z",
+    }
+
+
+async def _writes(
+    url: str, token: str, codes: list[str], clients: int, tag: str
+) -> tuple[float, list[float]]:
+    """POST one event to each code, `clients` at a time; (events/s, latencies in ms)."""
+    queue: asyncio.Queue[str] = asyncio.Queue()
+    for c in codes:
+        queue.put_nowait(c)
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {token}"}
+
+    async def client() -> None:
+        async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+            while not queue.empty():
+                c = queue.get_nowait()
+                started = time.perf_counter()
+                answer = await http.post(f"/v1/enterprises/{c}/credit-events", json=_event(f"{tag}-{c}"))
+                latencies.append((time.perf_counter() - started) * 1000)
+                assert answer.status_code == 201, answer.text
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    return len(codes) / (time.perf_counter() - started), latencies
+
+
+def p99(values: list[float]) -> float:
+    return statistics.quantiles(values, n=100)[98] if len(values) >= 2 else values[0]
+
+
+async def _during_regrade(
+    url: str, token: str, codes: list[str], regrade: subprocess.Popen[str]
+) -> tuple[int, list[float]]:
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {token}"}
+    i = 0
+    async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as http:
+        while regrade.poll() is None and i < len(codes):
+            c = codes[i]
+            i += 1
+            started = time.perf_counter()
+            answer = await http.post(f"/v1/enterprises/{c}/credit-events", json=_event(f"R-{c}"))
+            latencies.append((time.perf_counter() - started) * 1000)
+            assert answer.status_code == 201, answer.text
+    return i, latencies
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--root", type=Path, default=ROOT)
+    parser.add_argument("--label", default="after")
+    parser.add_argument("--enterprises", type=int, default=100_000)
+    parser.add_argument("--writes", type=int, default=400)
+    args = parser.parse_args(argv)
+    database = f"qcr_bench_writes_{args.label}"
+    recreate(database)
+    data_dir = Path(tempfile.mkdtemp(prefix="qcr-bench-writes-"))
+    env = {
+        "REGISTRY_DATABASE_URL": sa_url(database),
+        "REGISTRY_DATA_DIR": str(data_dir),
+        "REGISTRY_ENVIRONMENT": "dev",
+        "REGISTRY_SWEEP_INTERVAL_SECONDS": "0",
+        "REGISTRY_WEBHOOKS_ENABLED": "false",
+        "REGISTRY_DB_POOL_SIZE": "20",
+    }
+    _qcr(args.root, "migrate", "registry", env=env)
+    codes = _fill(database, args.enterprises)
+    token = mint(data_dir, Role.regulator, subject="bench", ttl=7200)
+    result: dict[str, object] = {"label": args.label, "enterprises": args.enterprises, "writes": args.writes}
+    log = data_dir / "server.log"
+    with serve(args.root, {**env, "PYTHONPATH": str(args.root)}, log) as url:
+        w = args.writes
+        one, lat1 = asyncio.run(_writes(url, token, codes[:w], 1, "S"))
+        sixteen, lat16 = asyncio.run(_writes(url, token, codes[w : w + 16 * w // 4], 16, "M"))
+        result.update(
+            {
+                "events_per_s_1": round(one, 1),
+                "events_per_s_16": round(sixteen, 1),
+                "ratio_16_to_1": round(sixteen / one, 2),
+                "p99_ms_1": round(p99(lat1), 1),
+                "p99_ms_16": round(p99(lat16), 1),
+            }
+        )
+        started = time.perf_counter()
+        regrade = subprocess.Popen(
+            [sys.executable, "-m", "services.cli.main", "regrade"],
+            cwd=args.root,
+            env={**os.environ, "PYTHONPATH": str(args.root), **env},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        done, during = asyncio.run(_during_regrade(url, token, codes[-20_000:], regrade))
+        out, _ = regrade.communicate(timeout=3600)
+        seconds = time.perf_counter() - started
+        result.update(
+            {
+                "regrade_seconds": round(seconds, 1),
+                "regrade_output": out.strip().splitlines()[-1] if out.strip() else "",
+                "writes_during_regrade": done,
+                "p50_ms_during_regrade": round(statistics.median(during), 1) if during else None,
+                "p99_ms_during_regrade": round(p99(during), 1) if during else None,
+            }
+        )
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    print(json.dumps(result, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
