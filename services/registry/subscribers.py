@@ -58,8 +58,8 @@ def _fields(event: DomainEvent, *skip: str) -> dict[str, Any]:
 
 
 async def _locked(session: AsyncSession, uscc: str) -> Enterprise:
-    """The enterprise row; the service that recorded the event holds its lock already."""
-    enterprise = await session.get(Enterprise, uscc, with_for_update=True)
+    """The enterprise row, from the identity map: whoever recorded the event locked and loaded it."""
+    enterprise = await session.get(Enterprise, uscc)
     assert enterprise is not None, uscc
     return enterprise
 
@@ -157,7 +157,6 @@ def build_bus(rules: RuleSet) -> unit_of_work.Bus:
     def fed(kind_of: Any, data: Any) -> unit_of_work.Handler:
         async def handler(session: AsyncSession, event: Any) -> None:
             feed.add(session, kind=kind_of(event), uscc=event.uscc, data=chain_data(data(event)), at=event.at)
-            await session.flush()
 
         return handler
 

@@ -68,8 +68,7 @@ async def write_history(session: AsyncSession, event: GradeChanged) -> GradeChan
         changed_at=event.at,
         changed_by=event.actor,
     )
-    session.add(change)
-    await session.flush()
+    session.add(change)  # written with the rest of the unit of work's rows, in one flush
     return change
 
 
@@ -112,5 +111,4 @@ async def regrade(
     enterprise.explanation = assessment.explanation
     enterprise.graded_at = now
     enterprise.regrade_due_at = assessment.next_review_at
-    await session.flush()
     return changed

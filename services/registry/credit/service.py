@@ -220,6 +220,7 @@ async def regrade_due(
         .execution_options(populate_existing=True)
     )
     due = (await session.execute(statement)).scalars().all()
+    events.row_locks(session).update(e.uscc for e in due)
     for enterprise in due:
         rules_changed = enterprise.rule_version != rules.version
         events.record(

@@ -103,6 +103,8 @@ async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> 
     enterprise = (await session.execute(statement)).scalar_one_or_none()
     if enterprise is None:
         raise NotFound(f"no enterprise with code {code}", uscc=code)
+    if for_update:
+        events.row_locks(session).add(code)
     return enterprise
 
 

@@ -28,6 +28,7 @@ from services.registry.events.domain import DomainEvent
 STAGES = ("grading", "red_list_floor", "history", "audit", "feed")
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 _PENDING = "qcr.pending_events"
+_LOCKS = "qcr.row_locks"
 
 
 class UnpublishedEvents(RuntimeError):
@@ -58,6 +59,11 @@ class Bus:
 
 def pending(session: AsyncSession | Session) -> list[DomainEvent]:
     return session.info.setdefault(_PENDING, [])  # type: ignore[no-any-return]
+
+
+def row_locks(session: AsyncSession | Session) -> set[str]:
+    """Enterprise rows this transaction has locked (so a subscriber need not lock them again)."""
+    return session.info.setdefault(_LOCKS, set())  # type: ignore[no-any-return]
 
 
 def record(session: AsyncSession, event: DomainEvent) -> None:
@@ -124,6 +130,12 @@ def _refuse_unpublished(session: Session) -> None:
             f"{len(session.info[_PENDING])} domain event(s) were recorded but not published; "
             "commit with `await session.commit()`"
         )
+
+
+@sa_event.listens_for(Session, "after_commit")
+@sa_event.listens_for(Session, "after_rollback")
+def _locks_released(session: Session) -> None:
+    session.info.pop(_LOCKS, None)
 
 
 def session_factory(engine: AsyncEngine, bus: Bus) -> async_sessionmaker[AsyncSession]:

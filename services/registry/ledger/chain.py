@@ -19,6 +19,7 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.enterprises.models import Enterprise
+from services.registry.events import unit_of_work
 from services.registry.ledger.models import AuditChain, AuditEntry
 
 GENESIS = "0" * 64
@@ -82,7 +83,20 @@ async def _registry_head(session: AsyncSession) -> AuditChain:
     if head is None:
         head = AuditChain(name=REGISTRY_CHAIN, version=0, head=GENESIS)
         session.add(head)
+        await session.flush()
     return head
+
+
+async def _owner(session: AsyncSession, uscc: str) -> Enterprise:
+    held = unit_of_work.row_locks(session)
+    if uscc in held:  # the service locked (and loaded) it first, as every write path should
+        found = await session.get(Enterprise, uscc)
+    else:  # a path that did not: lock it now, so two appends never race for a version
+        await session.flush()  # the re-read below must not discard this transaction's own changes
+        found = await session.get(Enterprise, uscc, with_for_update=True, populate_existing=True)
+        held.add(uscc)
+    assert found is not None, uscc
+    return found
 
 
 async def append(
@@ -102,9 +116,7 @@ async def append(
         owner = await _registry_head(session)
         chain, prev, version = REGISTRY_CHAIN, owner.head, owner.version + 1
     else:
-        found = await session.get(Enterprise, uscc)
-        assert found is not None, uscc
-        owner = found
+        owner = await _owner(session, uscc)
         chain, prev, version = uscc, owner.chain_head, owner.version + 1
     entry = AuditEntry(
         chain=chain,
@@ -133,8 +145,7 @@ async def append(
         owner.version, owner.chain_head = version, entry.hash
     else:
         owner.version, owner.head = version, entry.hash
-    await session.flush()
-    return entry
+    return entry  # flushed with the unit of work's other rows (inserts keep the order they were added)
 
 
 @dataclass(frozen=True)

@@ -578,18 +578,45 @@ async def sweep(
 ) -> int:
     """Record the expiry of entries whose publication term has ended; one batch per call.
 
-    Idempotent, and safe on many replicas at once: rows another sweep holds are skipped.
+    Idempotent, and safe on many replicas at once: enterprises another transaction holds are
+    skipped. The enterprise row is locked first, then its entry — the order every write takes.
     """
-    statement = (
-        select(ListEntry)
+    due_entry = (
+        select(ListEntry.uscc)
         .where(
+            ListEntry.uscc == Enterprise.uscc,
             ListEntry.kind == "black",
             ListEntry.status == machine.LISTED,
             ListEntry.expires_at <= now,
         )
-        .order_by(ListEntry.expires_at, ListEntry.id)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
+        .exists()
+    )
+    claimed = (
+        (
+            await session.execute(
+                select(Enterprise.uscc)
+                .where(due_entry)
+                .order_by(Enterprise.uscc)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    if not claimed:
+        return 0
+    events.row_locks(session).update(claimed)
+    statement = (
+        select(ListEntry)
+        .where(
+            ListEntry.uscc.in_(claimed),
+            ListEntry.kind == "black",
+            ListEntry.status == machine.LISTED,
+            ListEntry.expires_at <= now,
+        )
+        .order_by(ListEntry.uscc, ListEntry.expires_at, ListEntry.id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     )
     due = (await session.execute(statement)).scalars().all()

@@ -342,6 +342,7 @@ async def revise(
 async def withdraw(
     session: AsyncSession, *, declaration: StandardDeclaration, reason: str, actor: Principal, now: datetime
 ) -> uuid.UUID:
+    await enterprises.get(session, declaration.uscc, for_update=True)  # enterprise row first
     declaration = await get_declaration(session, declaration.id, for_update=True)
     if declaration.status == "withdrawn":
         assert declaration.withdrawn_at is not None

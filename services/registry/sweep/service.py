@@ -27,6 +27,7 @@ from services.common.clock import Clock
 from services.registry.credit import service as credit
 from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
+from services.registry.events import unit_of_work
 from services.registry.ledger import checkpoints, feed
 from services.registry.ledger.models import AuditCheckpoint
 from services.registry.lists import lifecycle, machine
@@ -68,7 +69,9 @@ async def _below_floor(
         .with_for_update(skip_locked=True)
     )
     withdrawn = 0
-    for enterprise in (await session.execute(statement)).scalars().all():
+    claimed = (await session.execute(statement)).scalars().all()
+    unit_of_work.row_locks(session).update(e.uscc for e in claimed)
+    for enterprise in claimed:
         withdrawn += len(
             await lifecycle.enforce_red_floor(
                 session,
