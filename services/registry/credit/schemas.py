@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.common.text import Line, Text
+from services.registry.products import gtin as gtin_rules
 
 Severity = Literal["minor", "major", "severe"]
+
+
+def _gtin(value: str) -> str:
+    try:
+        return gtin_rules.validate(value)
+    except gtin_rules.GtinError as exc:
+        raise ValueError(exc.message) from exc
+
+
+Gtin = Annotated[str, Field(max_length=40, description="GTIN-8/12/13/14 of the product"), AfterValidator(_gtin)]
 
 
 class CreditEventCreate(BaseModel):
@@ -23,6 +34,10 @@ class CreditEventCreate(BaseModel):
     occurred_at: AwareDatetime
     expires_at: AwareDatetime | None = None
     summary: Text(2000) | None = None  # type: ignore[valid-type]
+    gtin: Gtin | None = None
+    batch: Line(64) | None = Field(None, description="batch or lot number of the product")  # type: ignore[valid-type]
+    test_report_no: Line(100) | None = Field(None, description="test report number (spot checks)")  # type: ignore[valid-type]
+    product_name: Line(200) | None = None  # type: ignore[valid-type]
 
 
 class CreditEventOut(BaseModel):
@@ -42,6 +57,10 @@ class CreditEventOut(BaseModel):
     status: Literal["active", "expired", "revoked"]
     revoked_at: datetime | None
     revocation_reason: str | None
+    gtin: str | None = None
+    batch: str | None = None
+    test_report_no: str | None = None
+    product_name: str | None = None
 
 
 class RevocationCreate(BaseModel):
