@@ -21,7 +21,7 @@ def _gtin(value: str) -> str:
         raise ValueError(exc.message) from exc
 
 
-Gtin = Annotated[str, Field(max_length=40, description="GTIN-8/12/13/14 of the product"), AfterValidator(_gtin)]
+Gtin = Annotated[str, Field(max_length=40, description="GTIN-8/12/13/14"), AfterValidator(_gtin)]
 
 
 class CreditEventCreate(BaseModel):

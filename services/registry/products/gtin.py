@@ -93,6 +93,6 @@ def special_range(code: str) -> Range | None:
 
 def candidate_prefixes(code: str) -> list[str]:
     """Every leading run of the prefix view that could be a company prefix (4 to 12 digits)."""
-    view, digits = prefix_view(code)
+    _, digits = prefix_view(code)
     longest = min(len(digits) - 1, 12)
     return [digits[:n] for n in range(4, longest + 1)]
