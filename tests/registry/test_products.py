@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from services.common.gtin import check_digit
 from services.common.roles import Role
-from services.registry.products.gtin import check_digit
 from tests.support import Tokens, code, event_body, register
 
 DAIRY, BAKERY = code(801), code(802)
@@ -35,7 +35,9 @@ async def seed(registry: httpx.AsyncClient, tokens: Tokens) -> dict[str, str]:
     return reg
 
 
-async def test_an_enterprise_publishes_its_own_items_only(registry: httpx.AsyncClient, tokens: Tokens) -> None:
+async def test_an_enterprise_publishes_its_own_items_only(
+    registry: httpx.AsyncClient, tokens: Tokens
+) -> None:
     await seed(registry, tokens)
     own = tokens(Role.enterprise, uscc=DAIRY)
     body = {"gtin": MILK, "name": "纯牛奶 250mL", "brand": "示例"}
@@ -56,7 +58,9 @@ async def test_an_enterprise_publishes_its_own_items_only(registry: httpx.AsyncC
     )
     assert foreign.status_code == 409 and "690123456" in foreign.json()["detail"]
     by_regulator = await registry.post(
-        f"/v1/enterprises/{BAKERY}/products", json={"gtin": BREAD, "name": "吐司"}, headers=tokens(Role.regulator)
+        f"/v1/enterprises/{BAKERY}/products",
+        json={"gtin": BREAD, "name": "吐司"},
+        headers=tokens(Role.regulator),
     )
     assert by_regulator.status_code == 201
     bad = await registry.post(
@@ -111,7 +115,9 @@ async def test_lookup_names_the_responsible_enterprise(registry: httpx.AsyncClie
 async def test_cancelled_and_expired_prefixes_are_warned(registry: httpx.AsyncClient, tokens: Tokens) -> None:
     reg = await seed(registry, tokens)
     cancel = await registry.post(
-        "/v1/company-prefixes/690123456/transitions", json={"action": "cancel", "reason": "逾期未续展"}, headers=reg
+        "/v1/company-prefixes/690123456/transitions",
+        json={"action": "cancel", "reason": "逾期未续展"},
+        headers=reg,
     )
     assert cancel.status_code == 200 and cancel.json()["status"] == "cancelled"
     answer = (await registry.get(f"/v1/products/{BREAD}")).json()
@@ -125,22 +131,30 @@ async def test_cancelled_and_expired_prefixes_are_warned(registry: httpx.AsyncCl
     assert [p["prefix"] for p in cancelled] == ["690123456"]
 
     old = await registry.post(
-        "/v1/company-prefixes", json={"prefix": "6909999", "uscc": DAIRY, "registered_on": "2022-01-01"}, headers=reg
+        "/v1/company-prefixes",
+        json={"prefix": "6909999", "uscc": DAIRY, "registered_on": "2022-01-01"},
+        headers=reg,
     )
     assert old.json()["status"] == "expired"  # valid until 2024-01-01; today is 2026-11-20
     expired = (await registry.get(f"/v1/products/{gtin_of('690999900001')}")).json()
     assert "prefix_expired" in [w["code"] for w in expired["warnings"]]
     renewed = await registry.post(
-        "/v1/company-prefixes/6909999/transitions", json={"action": "renew", "valid_until": "2028-01-01"}, headers=reg
+        "/v1/company-prefixes/6909999/transitions",
+        json={"action": "renew", "valid_until": "2028-01-01"},
+        headers=reg,
     )
     assert renewed.json()["status"] == "valid"
     duplicate = await registry.post(
-        "/v1/company-prefixes", json={"prefix": "6909999", "uscc": BAKERY, "registered_on": "2026-01-01"}, headers=reg
+        "/v1/company-prefixes",
+        json={"prefix": "6909999", "uscc": BAKERY, "registered_on": "2026-01-01"},
+        headers=reg,
     )
     assert duplicate.status_code == 409
 
 
-async def test_partner_batch_is_answered_per_code_and_logged(registry: httpx.AsyncClient, tokens: Tokens) -> None:
+async def test_partner_batch_is_answered_per_code_and_logged(
+    registry: httpx.AsyncClient, tokens: Tokens
+) -> None:
     reg = await seed(registry, tokens)
     partner = tokens(Role.partner, subject="retail-platform-1")
     body = {"gtins": [MILK, "123", gtin_of("250000000001"), gtin_of("480000000001"), BREAD]}
@@ -160,7 +174,9 @@ async def test_partner_batch_is_answered_per_code_and_logged(registry: httpx.Asy
     assert sorted(log["items"][0]["usccs"]) == sorted([DAIRY, BAKERY])
     too_many = await registry.post("/v1/products:batch", json={"gtins": [MILK] * 1001}, headers=partner)
     assert too_many.status_code == 413
-    assert (await registry.post("/v1/products:batch", json=body, headers=tokens(Role.enterprise, uscc=DAIRY))).status_code == 403
+    assert (
+        await registry.post("/v1/products:batch", json=body, headers=tokens(Role.enterprise, uscc=DAIRY))
+    ).status_code == 403
 
 
 async def test_failed_products_and_recalls_are_public(registry: httpx.AsyncClient, tokens: Tokens) -> None:
@@ -187,7 +203,12 @@ async def test_failed_products_and_recalls_are_public(registry: httpx.AsyncClien
     listed = (await registry.get("/v1/failed-products")).json()["items"]
     assert len(listed) == 1
     row = listed[0]
-    assert (row["gtin"], row["product"], row["batch"], row["uscc"]) == (MILK, "纯牛奶 250mL", "20261015A", DAIRY)
+    assert (row["gtin"], row["product"], row["batch"], row["uscc"]) == (
+        MILK,
+        "纯牛奶 250mL",
+        "20261015A",
+        DAIRY,
+    )
     assert row["source_ref"] == "桂市监抽〔2026〕7号" and row["result"].startswith("蛋白质含量不合格")
     bad = await registry.post(
         f"/v1/enterprises/{DAIRY}/credit-events", json=event_body("x", gtin="6901234000010"), headers=reg

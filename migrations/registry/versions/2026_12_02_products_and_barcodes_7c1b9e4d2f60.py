@@ -34,7 +34,9 @@ def upgrade() -> None:
         sa.Column("created_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=200), nullable=False),
         sa.Column("updated_at", services.common.db.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["uscc"], ["enterprise.uscc"], name=op.f("fk_company_prefix_uscc_enterprise")),
+        sa.ForeignKeyConstraint(
+            ["uscc"], ["enterprise.uscc"], name=op.f("fk_company_prefix_uscc_enterprise")
+        ),
         sa.PrimaryKeyConstraint("uscc", "prefix", name=op.f("pk_company_prefix")),
     )
     op.create_index("uq_company_prefix_prefix", "company_prefix", ["prefix"], unique=True)

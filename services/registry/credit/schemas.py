@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.common import gtin as gtin_rules
 from services.common.text import Line, Text
-from services.registry.products import gtin as gtin_rules
 
 Severity = Literal["minor", "major", "severe"]
 

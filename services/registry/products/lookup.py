@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import gtin as gtin_rules
 from services.common.errors import NotFound
 from services.common.pagination import keyset_after
 from services.registry.credit.lookup import credit_answer
@@ -20,7 +21,6 @@ from services.registry.credit.models import CreditEvent
 from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
 from services.registry.lists import service as lists
-from services.registry.products import gtin as gtin_rules
 from services.registry.products import service
 from services.registry.products.models import CompanyPrefix, Product
 from services.registry.products.schemas import (

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
-from services.common.errors import PayloadTooLarge, responses
+from services.common.errors import NotFound, PayloadTooLarge, responses
 from services.common.pagination import (
     CODE,
     TIME_AND_ID,
@@ -34,12 +34,14 @@ from services.registry.products.schemas import (
     ProductEvent,
     ProductLookup,
     ProductOut,
+    ProductTrace,
 )
 
 router = APIRouter(tags=["products"])
 Regulator = Annotated[Principal, Depends(require_roles(Role.regulator))]
 Publisher = Annotated[Principal, Depends(require_roles(Role.enterprise, Role.regulator))]
 Reader = Annotated[Principal, Depends(require_roles(Role.partner, Role.regulator))]
+Tracer = Annotated[Principal, Depends(require_roles(Role.service, Role.regulator))]
 PrefixPath = Annotated[str, Path(pattern=r"^\d{4,12}$", description="company prefix, 4 to 12 digits")]
 GtinPath = Annotated[str, Path(min_length=1, max_length=40, description="GTIN-8, -12, -13 or -14")]
 
@@ -143,6 +145,26 @@ async def lookup_product(gtin: GtinPath, session: SessionDep, rules: RulesDep, n
     """Look up a barcode: the item, or the enterprise holding its prefix, with grade and warnings (public)."""
     code = service.parse_gtin(gtin)
     return await lookup.lookup(session, code=code, rules=rules, now=now)
+
+
+@router.get("/v1/products/{gtin}/trace", response_model=ProductTrace, responses=responses(401, 403, 422))
+async def trace_product(
+    actor: Tracer, gtin: GtinPath, session: SessionDep, rules: RulesDep, now: NowDep
+) -> ProductTrace:
+    """The enterprise answering for a barcode (the complaints service, regulators); not_found is a 200."""
+    code = service.parse_gtin(gtin)
+    try:
+        found = await lookup.lookup(session, code=code, rules=rules, now=now)
+    except NotFound:
+        return ProductTrace(gtin=code, result="not_found", uscc=None, name=None, product=None, warnings=[])
+    return ProductTrace(
+        gtin=code,
+        result=found.result,
+        uscc=found.uscc,
+        name=found.enterprise.name if found.enterprise else None,
+        product=found.item.name if found.item else None,
+        warnings=[w.code for w in found.warnings],
+    )
 
 
 @router.post("/v1/products:batch", response_model=BatchAnswer, responses=responses(401, 403, 413, 422))

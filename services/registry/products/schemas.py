@@ -123,6 +123,17 @@ class ProductLookup(BaseModel):
     as_of: datetime
 
 
+class ProductTrace(BaseModel):
+    """The service-to-service answer: who answers for a barcode, and nothing about who asked."""
+
+    gtin: str
+    result: Literal["item", "prefix_holder", "restricted", "not_found"]
+    uscc: str | None
+    name: str | None
+    product: str | None
+    warnings: list[str]
+
+
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

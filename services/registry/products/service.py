@@ -16,13 +16,13 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import gtin as gtin_rules
 from services.common.auth import Principal
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.workdays import CHINA
 from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
 from services.registry.ledger import service as ledger
-from services.registry.products import gtin as gtin_rules
 from services.registry.products.models import CompanyPrefix, Product
 from services.registry.products.schemas import PrefixCreate, PrefixUpdate, ProductCreate
 

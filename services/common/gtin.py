@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 
 LENGTHS = (8, 12, 13, 14)
-RANGES_FILE = Path(__file__).with_name("ranges.toml")
+RANGES_FILE = Path(__file__).parent / "data" / "gs1_ranges.toml"
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _SPACES = {" ", "\u3000", "\u00a0", "\t"}
 

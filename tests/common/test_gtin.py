@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.registry.products import gtin
+from services.common import gtin
 
 # Published examples: 4006381333931 (the worked EAN-13 example on Wikipedia "International Article
 # Number"), 9501101530003 (a GTIN-13 under prefix 950, GS1 Global Office, used in GS1 examples),
@@ -85,6 +85,6 @@ def test_upc_a_number_system_2_is_restricted_through_its_gtin13_view() -> None:
     assert gtin.special_range(gtin.validate(upc)) is not None
 
 
-@pytest.mark.parametrize("code", PUBLISHED + [_with_check("690123456789"), _with_check("97873020000")])
+@pytest.mark.parametrize("code", [*PUBLISHED, _with_check("690123456789"), _with_check("97873020000")])
 def test_ordinary_items_are_not_special(code: str) -> None:
     assert gtin.special_range(gtin.validate(code)) is None
