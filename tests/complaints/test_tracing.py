@@ -52,7 +52,9 @@ async def seed(registry: httpx.AsyncClient, tokens: Tokens) -> None:
     reg = tokens(Role.regulator)
     await register(registry, reg, DAIRY, "南宁市示例乳业有限公司")
     created = await registry.post(
-        "/v1/company-prefixes", json={"prefix": "6905555", "uscc": DAIRY, "registered_on": "2026-01-01"}, headers=reg
+        "/v1/company-prefixes",
+        json={"prefix": "6905555", "uscc": DAIRY, "registered_on": "2026-01-01"},
+        headers=reg,
     )
     assert created.status_code == 201, created.text
     item = await registry.post(
@@ -134,7 +136,9 @@ async def test_untraceable_barcodes_still_file_the_case(
     assert case["tracing"]["status"] == "named" and case["target_uscc"] == code(1)
     assert len(wired) == 2
 
-    wrong = await complaints.post("/v1/complaints", json=barcode_only(gtin=MILK[:-1] + str((int(MILK[-1]) + 1) % 10)))
+    wrong = await complaints.post(
+        "/v1/complaints", json=barcode_only(gtin=MILK[:-1] + str((int(MILK[-1]) + 1) % 10))
+    )
     assert wrong.status_code == 422 and f"check digit should be {MILK[-1]}" in wrong.text
 
 
@@ -152,6 +156,8 @@ async def test_a_registry_outage_leaves_the_case_untraced(
         complaints_app.dependency_overrides.clear()
     assert filed.status_code == 201
     case = (
-        await complaints.get(f"/v1/complaints/{filed.json()['id']}", headers=tokens(Role.handler, audience="complaints"))
+        await complaints.get(
+            f"/v1/complaints/{filed.json()['id']}", headers=tokens(Role.handler, audience="complaints")
+        )
     ).json()
     assert case["tracing"]["status"] == "unavailable" and case["target_uscc"] is None
