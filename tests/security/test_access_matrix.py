@@ -188,6 +188,10 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "GET /complaints/new": Call("/complaints/new", params={"uscc": own}),
         "POST /complaints": Call("/complaints", data={"kind": "complaint"}),
         "GET /track": Call("/track"),
+        "GET /products": Call("/products", params={"gtin": w.gtin}),
+        "GET /products/{gtin}": Call(f"/products/{w.gtin}"),
+        "GET /failed-products": Call("/failed-products"),
+        "GET /recalls": Call("/recalls"),
         "GET /static/portal.css": Call("/static/portal.css"),
     }
 
