@@ -16,10 +16,10 @@ DAIRY = "南宁市示例乳业有限公司"
 MILK = "690777800001" + str(check_digit("690777800001"))
 
 
-def seed(live: Live, tokens: Tokens) -> str:
+def seed(services: Live, tokens: Tokens) -> str:
     dairy = code(841)
     reg = tokens(Role.regulator)
-    with httpx.Client(base_url=live.registry, timeout=10) as api:
+    with httpx.Client(base_url=services.registry, timeout=10) as api:
         _ok(api.post("/v1/enterprises", json={"uscc": dairy, "name": DAIRY}, headers=reg), 201)
         prefix = {"prefix": "6907778", "uscc": dairy, "registered_on": "2026-01-01"}
         _ok(api.post("/v1/company-prefixes", json=prefix, headers=reg), 201)
