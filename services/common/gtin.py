@@ -12,6 +12,9 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 LENGTHS = (8, 12, 13, 14)
 RANGES_FILE = Path(__file__).parent / "data" / "gs1_ranges.toml"
@@ -65,6 +68,22 @@ def validate(raw: str) -> str:
     if int(code[-1]) != expected:
         raise GtinError("check_digit", f"check digit should be {expected}, got {code[-1]}")
     return code
+
+
+def _checked(value: str) -> str:
+    try:
+        return validate(value)
+    except GtinError as exc:
+        raise ValueError(exc.message) from exc
+
+
+GtinChecked = Annotated[
+    str,
+    Field(
+        max_length=40, description="GTIN-8, -12, -13 or -14; check digit verified", examples=["6901234000018"]
+    ),
+    AfterValidator(_checked),
+]
 
 
 def as_gtin14(code: str) -> str:

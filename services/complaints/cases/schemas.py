@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from services.common import gtin as gtin_rules
+from services.common.gtin import GtinChecked
 from services.common.text import Line, Text
 from services.common.uscc import UsccChecked
 
@@ -27,13 +27,6 @@ def _email(value: str) -> str:
     if not _EMAIL.match(value):
         raise ValueError("must be an email address like name@example.cn")
     return value
-
-
-def _gtin(value: str) -> str:
-    try:
-        return gtin_rules.validate(value)
-    except gtin_rules.GtinError as exc:
-        raise ValueError(exc.message) from exc
 
 
 Kind = Literal["complaint", "report"]
@@ -66,7 +59,7 @@ class ComplaintCreate(BaseModel):
     target_name: Line(200) | None = None  # type: ignore[valid-type]
     category: Line(64)  # type: ignore[valid-type]
     product: Line(200) | None = None  # type: ignore[valid-type]
-    gtin: Annotated[str, Field(max_length=40), AfterValidator(_gtin)] | None = Field(
+    gtin: GtinChecked | None = Field(
         None, description="the product's barcode (GTIN); traced to the enterprise when no code is given"
     )
     batch: Line(64) | None = Field(None, description="batch or lot number on the product")  # type: ignore[valid-type]

@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.common import gtin as gtin_rules
+from services.common.gtin import GtinChecked
 from services.common.text import Line, Text
 
 Severity = Literal["minor", "major", "severe"]
-
-
-def _gtin(value: str) -> str:
-    try:
-        return gtin_rules.validate(value)
-    except gtin_rules.GtinError as exc:
-        raise ValueError(exc.message) from exc
-
-
-Gtin = Annotated[str, Field(max_length=40, description="GTIN-8/12/13/14"), AfterValidator(_gtin)]
 
 
 class CreditEventCreate(BaseModel):
@@ -34,7 +24,7 @@ class CreditEventCreate(BaseModel):
     occurred_at: AwareDatetime
     expires_at: AwareDatetime | None = None
     summary: Text(2000) | None = None  # type: ignore[valid-type]
-    gtin: Gtin | None = None
+    gtin: GtinChecked | None = None
     batch: Line(64) | None = Field(None, description="batch or lot number of the product")  # type: ignore[valid-type]
     test_report_no: Line(100) | None = Field(None, description="test report number (spot checks)")  # type: ignore[valid-type]
     product_name: Line(200) | None = None  # type: ignore[valid-type]

@@ -7,9 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from services.common.gtin import GtinChecked
 from services.common.text import Line
 from services.common.uscc import UsccChecked
-from services.registry.credit.schemas import Gtin, ListStatus
+from services.registry.credit.schemas import ListStatus
 
 PrefixStatus = Literal["valid", "expired", "cancelled"]
 
@@ -54,7 +55,7 @@ class PrefixOut(BaseModel):
 class ProductCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    gtin: Gtin
+    gtin: GtinChecked
     name: Line(200)  # type: ignore[valid-type]
     brand: Line(100) | None = None  # type: ignore[valid-type]
     category: Line(64) | None = None  # type: ignore[valid-type]
