@@ -1,4 +1,4 @@
-"""The README's reward tour, run as it stands against `qcr dev`; then nothing of it is in the registry or the logs."""
+"""The README reward tour, run as it stands against `qcr dev`; none of it reaches the registry or logs."""
 
 from __future__ import annotations
 

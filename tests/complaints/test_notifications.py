@@ -53,7 +53,8 @@ async def test_acceptance_is_queued_with_the_step_and_delivered_to_the_file_sink
     assert queued["kind"] == "complaint_accepted" and queued["recipient"] == "complainant"
     assert queued["channel"] == "sms" and queued["status"] == "pending"
     # told with the decision (Art. 15)
-    assert datetime.fromisoformat(queued["due_at"]) == datetime.fromisoformat(created["deadlines"]["accept_by"])
+    accept_by = datetime.fromisoformat(created["deadlines"]["accept_by"])
+    assert datetime.fromisoformat(queued["due_at"]) == accept_by
     assert "第十五条" in queued["legal_basis"]
     sink = tmp_path / "sent.jsonl"
     caplog.set_level(logging.DEBUG)
