@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.processes import ROOT, free_port, qcr_process, wait_ready
+from tests.processes import ROOT, dev_services
 
 ENTERPRISE = "91450600MA5L000132"
 
@@ -29,21 +29,9 @@ def tour_script(data_dir: Path, complaints_port: int) -> str:
 
 
 def test_reward_tour_claims_and_leaves_nothing_outside_the_complaints_service(tmp_path: Path) -> None:
-    registry_port, complaints_port = free_port(), free_port()
     data_dir, log = tmp_path / "data", tmp_path / "dev.log"
-    with qcr_process(
-        "dev",
-        "--data-dir",
-        str(data_dir),
-        "--registry-port",
-        str(registry_port),
-        "--complaints-port",
-        str(complaints_port),
-        log=log,
-    ) as process:
-        registry = f"http://127.0.0.1:{registry_port}"
-        wait_ready(registry, process)
-        wait_ready(f"http://127.0.0.1:{complaints_port}", process)
+    with dev_services(data_dir, log) as dev:
+        registry, complaints_port = dev.registry, dev.complaints_port
         run = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", tour_script(data_dir, complaints_port)],
             cwd=ROOT,

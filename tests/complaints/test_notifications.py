@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 import logging
 from datetime import UTC, datetime, timedelta
@@ -15,8 +17,9 @@ from services.common.clock import FrozenClock
 from services.common.roles import Role
 from services.common.workdays import load_calendar
 from services.complaints.notifications.dispatcher import NotificationDispatcher
-from services.complaints.notifications.senders import FileSink, Sender, SmsGateway
+from services.complaints.notifications.senders import EmailGateway, FileSink, Sender, SmsGateway
 from tests.complaints.rewards_support import REPORTER, approve, concluded_report, record, report_body
+from tests.complaints.smtp_sink import SmtpSink
 from tests.receiver import Receiver
 from tests.support import Tokens, complaint_body, move
 
@@ -181,3 +184,29 @@ async def _refuse(request: object) -> httpx.Response:
     from starlette.responses import Response
 
     return Response(status_code=400)  # type: ignore[return-value]
+
+
+async def test_email_gateway_delivers_by_smtp_and_a_refused_mailbox_is_permanent(
+    complaints: httpx.AsyncClient, complaints_app: FastAPI, tokens: Tokens, clock: FrozenClock
+) -> None:
+    by_mail = complaint_body(reporter={"name": "王小明", "email": "wxm@example.cn"})
+    first = (await complaints.post("/v1/complaints", json=by_mail)).json()
+    await move(complaints, tokens(Role.handler), first["id"], "accept")
+    async with SmtpSink().running() as relay:
+        mail = EmailGateway("127.0.0.1", relay.port, "12315@example.cn")
+        assert await notifier(complaints_app, clock, mail).run_once() == 1
+    [(to, data)] = relay.mails
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert to == "wxm@example.cn" and parsed["Subject"] == "投诉已受理"
+    assert first["tracking_code"] in parsed.get_content()  # type: ignore[attr-defined]
+    [sent] = await notes(complaints, tokens, first["id"])
+    assert sent["channel"] == "email" and sent["status"] == "sent"
+
+    second = (await complaints.post("/v1/complaints", json=by_mail)).json()
+    await move(complaints, tokens(Role.handler), second["id"], "accept")
+    async with SmtpSink(refuse_rcpt=True).running() as relay:
+        await notifier(
+            complaints_app, clock, EmailGateway("127.0.0.1", relay.port, "x@example.cn")
+        ).run_once()
+    [failed] = await notes(complaints, tokens, second["id"])
+    assert failed["status"] == "failed" and failed["last_error"] == "mail relay refused the recipient"

@@ -104,16 +104,14 @@ class NotificationDispatcher:
                 base=self.settings.backoff_base_seconds,
                 cap=self.settings.backoff_max_seconds,
             )
-        log = logger.info if outcome == "sent" else logger.warning
-        log(
-            "notification delivery",
-            extra={
-                "notification_id": message.id,
-                "kind": message.kind,
-                "outcome": outcome,
-                "attempt": message.attempts + 1,
-                "error": error,
-            },
+        leases.log_delivery(
+            logger,
+            "notification",
+            outcome=outcome,
+            attempt=message.attempts + 1,
+            notification_id=message.id,
+            kind=message.kind,
+            error=error,
         )
 
     async def run_forever(self) -> None:

@@ -130,15 +130,8 @@ class Dispatcher:
                 await outbox.mark_failed(
                     session, message_id=message.id, worker=self.worker, error=error or "", now=now
                 )
-        log = logger.info if outcome == "sent" else logger.warning
-        log(
-            "outbox delivery",
-            extra={
-                "outbox_id": message.id,
-                "outcome": outcome,
-                "attempt": message.attempts + 1,
-                "error": error,
-            },
+        leases.log_delivery(
+            logger, "outbox", outcome=outcome, attempt=message.attempts + 1, outbox_id=message.id, error=error
         )
 
     async def run_forever(self) -> None:

@@ -83,3 +83,9 @@ async def poll_forever(
         wake.clear()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), interval)
+
+
+def log_delivery(logger: logging.Logger, what: str, *, outcome: str, attempt: int, **ids: Any) -> None:
+    """One line per attempt: ids, outcome and the error only (never an address or a payload)."""
+    log = logger.info if outcome == "sent" else logger.warning
+    log(f"{what} delivery", extra={**ids, "outcome": outcome, "attempt": attempt})
