@@ -259,7 +259,7 @@ async def search(
 
 async def statistics(session: AsyncSession, *, start: datetime, end: datetime) -> dict[str, dict[str, Any]]:
     """Rewards proposed, approved, claimed and paid in the period: how many, and how much (yuan)."""
-    steps = {
+    steps: dict[str, tuple[Any, Any, Any]] = {
         "proposed": (Reward.recorded_at, Reward.eligible.is_(True), Reward.proposed_fen),
         "approved": (Reward.approved_at, Reward.amount_fen.is_not(None), Reward.amount_fen),
         "claimed": (Reward.claimed_at, Reward.claimed_at.is_not(None), Reward.amount_fen),
@@ -271,5 +271,5 @@ async def statistics(session: AsyncSession, *, start: datetime, end: datetime) -
             condition, at >= start, at < end
         )
         count, total = (await session.execute(statement)).one()
-        out[step] = {"count": int(count), "amount": yuan(int(total))}
+        out[step] = {"count": int(count), "amount": yuan(int(total or 0))}
     return out
