@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.common.clock import FrozenClock
 from services.common.roles import Role
@@ -278,3 +279,13 @@ async def test_reward_rules_are_published_with_their_confirmation(complaints: ht
     assert rules["cap"] == "1000000.00" and rules["finance_step_from"] == "500000.00"
     assert rules["confirmation"]["level_1"] == "confirmed-quote"
     assert rules["confirmation"]["claim_period"] == "not-found"
+
+
+async def test_guessing_claim_secrets_is_rate_limited(
+    complaints: httpx.AsyncClient, complaints_app: FastAPI, tokens: Tokens
+) -> None:
+    case = await concluded_report(complaints, tokens)
+    complaints_app.state.rate_limits["claim"] = (3, 60)
+    guess = {"tracking_code": case["tracking_code"], "claim_secret": "AAAA-BBBB-CCCC-DDDD-EEEE"}
+    codes = [(await complaints.post("/v1/rewards/claims", json=guess)).status_code for _ in range(4)]
+    assert codes == [404, 404, 404, 429]
