@@ -1,13 +1,17 @@
 """The README quick start, as a new user runs it: `qcr dev`, then the tour with printed tokens."""
 
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import httpx
 
+from services.cli.tokens import mint
+from services.common.roles import Role
 from services.common.uscc import with_check_characters
-from tests.processes import dev_services
+from tests.processes import ROOT, dev_services
 
 
 def _printed_tokens(log: Path, deadline: float) -> dict[str, str]:
@@ -64,30 +68,11 @@ def test_dev_starts_both_services_and_the_tour_works(tmp_path: Path) -> None:
 
 def test_the_barcode_tour_works(tmp_path: Path) -> None:
     """README "Products and barcodes": import prefixes, publish, look up, trace a complaint, disclose."""
-    import subprocess
-    import sys
-
-    from services.cli.tokens import mint
-    from services.common.roles import Role
-    from tests.processes import ROOT
-
-    registry_port, complaints_port = free_port(), free_port()
     data = tmp_path / "data"
     log = tmp_path / "dev.log"
     dairy, drinks, milk = "91350100666666669L", "913501007777777754", "6908888000010"
-    with qcr_process(
-        "dev",
-        "--data-dir",
-        str(data),
-        "--registry-port",
-        str(registry_port),
-        "--complaints-port",
-        str(complaints_port),
-        log=log,
-    ) as process:
-        registry, complaints = f"http://127.0.0.1:{registry_port}", f"http://127.0.0.1:{complaints_port}"
-        wait_ready(registry, process)
-        wait_ready(complaints, process)
+    with dev_services(data, log) as dev:
+        registry, complaints = dev.registry, dev.complaints
         tokens = _printed_tokens(log, time.monotonic() + 30)
         reg = {"Authorization": f"Bearer {tokens['regulator']}"}
         handler = {"Authorization": f"Bearer {tokens['handler']}"}

@@ -4,7 +4,7 @@ The barcode (and batch) a complaint names, and how tracing it to an enterprise w
 keep NULL (they named the enterprise).
 
 Revision ID: 3e8a5c1d9b27
-Revises: bfdb76d31c30
+Revises: c4a1f20e9b73
 Create Date: 2026-12-02 03:45:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3e8a5c1d9b27"
-down_revision: str | None = "bfdb76d31c30"
+down_revision: str | None = "c4a1f20e9b73"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
