@@ -168,12 +168,15 @@ class ComplaintSummary(BaseModel):
     duplicate_of: uuid.UUID | None
 
 
+TraceStatus = Literal["traced", "not_found", "restricted", "unavailable", "named"]
+
+
 class Tracing(BaseModel):
     """The barcode a case named and the enterprise the registry traced it to."""
 
     gtin: str
     batch: str | None
-    status: Literal["traced", "not_found", "restricted", "unavailable", "named"] = Field(
+    status: TraceStatus = Field(
         description="named: the filer gave the enterprise as well, nothing was traced"
     )
     uscc: str | None

@@ -14,14 +14,14 @@ import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, cast
 from urllib.parse import quote
 
 import httpx
 from fastapi import Depends, Request
 
 from services.complaints.cases.models import Complaint
-from services.complaints.cases.schemas import ComplaintCreate, Tracing
+from services.complaints.cases.schemas import ComplaintCreate, TraceStatus, Tracing
 from services.complaints.outbox.dispatcher import registry_token, signing_key
 
 logger = logging.getLogger("qcr.tracing")
@@ -99,7 +99,7 @@ def view(complaint: Complaint) -> Tracing | None:
     return Tracing(
         gtin=complaint.gtin,
         batch=complaint.batch,
-        status=complaint.trace_status or "named",
+        status=cast(TraceStatus, complaint.trace_status or "named"),
         uscc=complaint.target_uscc if complaint.trace_status == "traced" else None,
         name=complaint.target_name if complaint.trace_status == "traced" else None,
     )

@@ -158,6 +158,6 @@ async def load(conn: AsyncConnection, prepared: Prepared, *, now: datetime, prog
     if bad:
         return Loaded(imported=0, skipped_existing=0, bad=bad)
     for start in range(0, len(fresh), STEP):
-        await conn.execute(insert(CompanyPrefix.__table__), fresh[start : start + STEP])
+        await conn.execute(insert(CompanyPrefix), fresh[start : start + STEP])
         progress("company_prefix", min(start + STEP, len(fresh)), len(fresh))
     return Loaded(imported=len(fresh), skipped_existing=len(prepared.rows) - len(fresh), bad=[])
