@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 
+from services.common.gtin import check_digit
 from services.common.roles import Role
 from tests.processes import ROOT
 from tests.support import Backend, Tokens, code, register
@@ -16,7 +17,9 @@ from tests.support import Backend, Tokens, code, register
 HEADER = "prefix,uscc,registered_on,valid_until,status,cancelled_on\n"
 
 
-def run_import(path: Path, backend: Backend, keys_dir: Path) -> subprocess.CompletedProcess[str]:
+def run_import(
+    path: Path, backend: Backend, keys_dir: Path, what: str = "prefixes"
+) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "REGISTRY_ENVIRONMENT": "test",
@@ -24,7 +27,7 @@ def run_import(path: Path, backend: Backend, keys_dir: Path) -> subprocess.Compl
         "REGISTRY_DATA_DIR": str(keys_dir),
     }
     return subprocess.run(
-        [sys.executable, "-m", "services.cli.main", "import", "prefixes", str(path)],
+        [sys.executable, "-m", "services.cli.main", "import", what, str(path)],
         cwd=ROOT,
         env=env,
         text=True,
@@ -87,3 +90,55 @@ async def test_import_prefixes_all_or_nothing(
     assert listed["6911111"]["enterprise_name"] == "甲乳业有限公司"
     again = run_import(good, backend, keys_dir)
     assert again.returncode == 0 and "3 already registered, skipped" in again.stdout
+
+
+def gtin_of(body: str) -> str:
+    return body + str(check_digit(body))
+
+
+async def test_import_items_applies_the_publishing_rules(
+    registry: httpx.AsyncClient, tokens: Tokens, backend: Backend, keys_dir: Path, tmp_path: Path
+) -> None:
+    reg = tokens(Role.regulator)
+    await register(registry, reg, code(811), "甲乳业有限公司")
+    await register(registry, reg, code(812), "乙食品有限公司")
+    for prefix, holder in (("6911111", code(811)), ("6912222", code(812))):
+        body = {"prefix": prefix, "uscc": holder, "registered_on": "2026-01-01"}
+        assert (await registry.post("/v1/company-prefixes", json=body, headers=reg)).status_code == 201
+    milk, bread = gtin_of("691111100001"), gtin_of("691222200001")
+    header = "gtin,uscc,name,brand,category,standards\n"
+    bad = tmp_path / "items-bad.csv"
+    bad.write_text(
+        header
+        + f"{milk},{code(811)},纯牛奶,示例,乳制品,Q/JRY 0001S-2026;GB 25190\n"
+        + f"{bread},{code(811)},吐司,,,\n"  # line 3: under the other enterprise's prefix
+        + f"{milk[:-1]}{(int(milk[-1]) + 1) % 10},{code(811)},酸奶,,,\n",  # line 4: check digit
+        encoding="utf-8",
+    )
+    refused = run_import(bad, backend, keys_dir, "products")
+    assert refused.returncode == 1
+    assert (
+        f"items-bad.csv:4: gtin '{milk[:-1]}{(int(milk[-1]) + 1) % 10}': check digit should be {milk[-1]}"
+        in (refused.stderr)
+    )
+    good_rows = header + f"{milk},{code(811)},纯牛奶,示例,乳制品,Q/JRY 0001S-2026;GB 25190\n"
+    fixed = tmp_path / "items-foreign.csv"
+    fixed.write_text(good_rows + f"{bread},{code(811)},吐司,,,\n", encoding="utf-8")
+    refused = run_import(fixed, backend, keys_dir, "products")
+    assert refused.returncode == 1
+    assert (
+        f"items-foreign.csv:3: gtin {bread} falls under prefix 6912222, held by {code(812)}" in refused.stderr
+    )
+    assert (await registry.get(f"/v1/products/{milk}")).json()["result"] == "prefix_holder"  # nothing written
+
+    good = tmp_path / "items.csv"
+    good.write_text(good_rows + f"{bread},{code(812)},吐司,,,\n", encoding="utf-8")
+    done = run_import(good, backend, keys_dir, "products")
+    assert done.returncode == 0, done.stderr
+    assert "imported 2 items" in done.stdout
+    item = (await registry.get(f"/v1/products/{milk}")).json()["item"]
+    assert (item["name"], item["source"], item["standards"]) == (
+        "纯牛奶",
+        "import",
+        ["Q/JRY 0001S-2026", "GB 25190"],
+    )
