@@ -24,15 +24,15 @@ from services.registry.lists import service as lists
 from services.registry.products import service
 from services.registry.products.models import CompanyPrefix, Product
 from services.registry.products.schemas import (
-    BatchItem,
-    Declaration,
-    Holder,
+    DeclaredStandard,
     PrefixOut,
+    ProductBatchItem,
     ProductEvent,
+    ProductHolder,
     ProductLookup,
     ProductOut,
+    ProductWarning,
     SpecialRange,
-    Warning,
 )
 from services.registry.standards import service as standards
 from services.registry.standards.models import StandardDeclaration, StandardVersion
@@ -66,13 +66,15 @@ def prefix_view(prefix: CompanyPrefix, now: datetime, name: str | None = None) -
     )
 
 
-def warnings_for(prefix: CompanyPrefix | None, product: Product | None, now: datetime) -> list[Warning]:
-    found: list[Warning] = []
+def warnings_for(
+    prefix: CompanyPrefix | None, product: Product | None, now: datetime
+) -> list[ProductWarning]:
+    found: list[ProductWarning] = []
     if prefix is not None:
         status = service.effective_status(prefix, service.today(now))
         if status == "cancelled":
             found.append(
-                Warning(
+                ProductWarning(
                     code="prefix_cancelled",
                     message=f"prefix {prefix.prefix} was cancelled; its barcodes may not be used",
                     legal_basis=service.ART_28,
@@ -80,7 +82,7 @@ def warnings_for(prefix: CompanyPrefix | None, product: Product | None, now: dat
             )
         elif status == "expired":
             found.append(
-                Warning(
+                ProductWarning(
                     code="prefix_expired",
                     message=f"prefix {prefix.prefix} was valid until {prefix.valid_until.isoformat()} "
                     "and has not been renewed",
@@ -89,7 +91,7 @@ def warnings_for(prefix: CompanyPrefix | None, product: Product | None, now: dat
             )
     elif product is not None:
         found.append(
-            Warning(
+            ProductWarning(
                 code="prefix_unknown",
                 message="no registered company prefix covers this GTIN",
                 legal_basis=service.ART_19,
@@ -97,7 +99,7 @@ def warnings_for(prefix: CompanyPrefix | None, product: Product | None, now: dat
         )
     if product is None:
         found.append(
-            Warning(
+            ProductWarning(
                 code="item_not_notified",
                 message="the prefix holder has not notified an item with this GTIN",
                 legal_basis=service.ART_13,
@@ -106,7 +108,7 @@ def warnings_for(prefix: CompanyPrefix | None, product: Product | None, now: dat
     return found
 
 
-async def _declarations(session: AsyncSession, product: Product | None, uscc: str) -> list[Declaration]:
+async def _declarations(session: AsyncSession, product: Product | None, uscc: str) -> list[DeclaredStandard]:
     if product is None:
         return []
     if product.standards:
@@ -126,7 +128,7 @@ async def _declarations(session: AsyncSession, product: Product | None, uscc: st
             .limit(DECLARATIONS_SHOWN)
         )
         rows = (await session.execute(statement)).all()
-        return [Declaration(id=str(r[0]), number=r[1], title=r[2], status=r[3]) for r in rows]
+        return [DeclaredStandard(id=str(r[0]), number=r[1], title=r[2], status=r[3]) for r in rows]
     current = await standards.search_declarations(
         session,
         q=None,
@@ -140,7 +142,7 @@ async def _declarations(session: AsyncSession, product: Product | None, uscc: st
         limit=DECLARATIONS_SHOWN,
     )
     return [
-        Declaration(
+        DeclaredStandard(
             id=str(c.declaration.id),
             number=c.version.number,
             title=c.version.title,
@@ -187,7 +189,7 @@ async def lookup(session: AsyncSession, *, code: str, rules: RuleSet, now: datet
         uscc=uscc,
         item=product_view(product) if product is not None else None,
         prefix=prefix_view(prefix, now, credit.name) if prefix is not None else None,
-        enterprise=Holder(
+        enterprise=ProductHolder(
             uscc=credit.uscc,
             name=credit.name,
             status=credit.status,
@@ -201,17 +203,17 @@ async def lookup(session: AsyncSession, *, code: str, rules: RuleSet, now: datet
     )
 
 
-async def batch(session: AsyncSession, *, raw_codes: Sequence[str], now: datetime) -> list[BatchItem]:
+async def batch(session: AsyncSession, *, raw_codes: Sequence[str], now: datetime) -> list[ProductBatchItem]:
     """Each GTIN on its own: item, prefix_holder, restricted, not_found or invalid."""
-    answers: list[BatchItem] = []
+    answers: list[ProductBatchItem] = []
     valid: dict[int, str] = {}
     for i, raw in enumerate(raw_codes):
         try:
             code = gtin_rules.validate(raw)
         except gtin_rules.GtinError as exc:
-            answers.append(BatchItem(gtin=raw, result="invalid", error=exc.message))
+            answers.append(ProductBatchItem(gtin=raw, result="invalid", error=exc.message))
             continue
-        answers.append(BatchItem(gtin=code, result="not_found"))
+        answers.append(ProductBatchItem(gtin=code, result="not_found"))
         if gtin_rules.special_range(code) is not None:
             answers[i].result = "restricted"
         else:
@@ -236,7 +238,7 @@ async def batch(session: AsyncSession, *, raw_codes: Sequence[str], now: datetim
         uscc = product.uscc if product else prefix.uscc if prefix else None
         if uscc is None:
             continue
-        answers[i] = BatchItem(
+        answers[i] = ProductBatchItem(
             gtin=code,
             result="item" if product else "prefix_holder",
             uscc=uscc,

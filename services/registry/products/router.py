@@ -25,11 +25,11 @@ from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
 from services.registry.partners import access
 from services.registry.products import lookup, service
 from services.registry.products.schemas import (
-    BatchAnswer,
-    BatchRequest,
     PrefixCreate,
     PrefixOut,
     PrefixUpdate,
+    ProductBatchAnswer,
+    ProductBatchRequest,
     ProductCreate,
     ProductEvent,
     ProductLookup,
@@ -167,15 +167,15 @@ async def trace_product(
     )
 
 
-@router.post("/v1/products:batch", response_model=BatchAnswer, responses=responses(401, 403, 413, 422))
+@router.post("/v1/products:batch", response_model=ProductBatchAnswer, responses=responses(401, 403, 413, 422))
 async def lookup_batch(
     actor: Reader,
-    body: BatchRequest,
+    body: ProductBatchRequest,
     session: SessionDep,
     now: NowDep,
     request: Request,
     purpose: access.PurposeHeader = None,
-) -> BatchAnswer:
+) -> ProductBatchAnswer:
     """Look up many barcodes at once (partner, regulator); every partner query is logged."""
     limit = request.app.state.settings.batch_max_codes
     if len(body.gtins) > limit:
@@ -190,7 +190,7 @@ async def lookup_batch(
         codes=[i.uscc for i in items if i.uscc],
         now=now,
     )
-    return BatchAnswer(items=items, as_of=now)
+    return ProductBatchAnswer(items=items, as_of=now)
 
 
 async def _events(kind: str, session: SessionDep, cursor: str | None, limit: int) -> Page[ProductEvent]:

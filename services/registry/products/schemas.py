@@ -76,7 +76,7 @@ class ProductOut(BaseModel):
     updated_at: datetime
 
 
-class Holder(BaseModel):
+class ProductHolder(BaseModel):
     uscc: str
     name: str
     status: str
@@ -85,14 +85,14 @@ class Holder(BaseModel):
     lists: list[ListStatus]
 
 
-class Declaration(BaseModel):
+class DeclaredStandard(BaseModel):
     id: str
     number: str
     title: str
     status: str
 
 
-class Warning(BaseModel):
+class ProductWarning(BaseModel):
     code: Literal["prefix_expired", "prefix_cancelled", "item_not_notified", "prefix_unknown"]
     message: str
     legal_basis: str
@@ -117,9 +117,9 @@ class ProductLookup(BaseModel):
     uscc: str | None
     item: ProductOut | None
     prefix: PrefixOut | None
-    enterprise: Holder | None
-    declarations: list[Declaration]
-    warnings: list[Warning]
+    enterprise: ProductHolder | None
+    declarations: list[DeclaredStandard]
+    warnings: list[ProductWarning]
     restricted: SpecialRange | None = None
     as_of: datetime
 
@@ -135,13 +135,13 @@ class ProductTrace(BaseModel):
     warnings: list[str]
 
 
-class BatchRequest(BaseModel):
+class ProductBatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     gtins: list[Annotated[str, Field(max_length=40)]] = Field(min_length=1)
 
 
-class BatchItem(BaseModel):
+class ProductBatchItem(BaseModel):
     gtin: str
     result: Literal["item", "prefix_holder", "restricted", "not_found", "invalid"]
     uscc: str | None = None
@@ -153,8 +153,8 @@ class BatchItem(BaseModel):
     error: str | None = None
 
 
-class BatchAnswer(BaseModel):
-    items: list[BatchItem]
+class ProductBatchAnswer(BaseModel):
+    items: list[ProductBatchItem]
     as_of: datetime
 
 
