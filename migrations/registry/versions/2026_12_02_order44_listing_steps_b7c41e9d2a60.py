@@ -108,7 +108,9 @@ def downgrade() -> None:
     op.execute(
         repair.update()
         .where(repair.c.status.in_(["received", "accepted"]))
-        .values(status="pending", decision_due_at=sa.func.coalesce(repair.c.decision_due_at, repair.c.filed_at))
+        .values(
+            status="pending", decision_due_at=sa.func.coalesce(repair.c.decision_due_at, repair.c.filed_at)
+        )
     )
     op.execute(repair.update().where(repair.c.status == "refused").values(status="rejected"))
     op.execute(repair.update().where(repair.c.status == "revoked").values(status="approved"))
