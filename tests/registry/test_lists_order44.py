@@ -30,7 +30,7 @@ from tests.registry.test_lists import (
     public_ids,
     repair_body,
 )
-from tests.support import Tokens, code, register
+from tests.support import Tokens, code, event_body, register
 
 LEGAL = Path(__file__).resolve().parents[2].parent / "shared" / "legal"
 SEPTEMBER = "2026-09-18T00:00:00Z"
@@ -377,3 +377,19 @@ async def test_consent_can_be_recorded_before_notice_and_only_once(
     assert notice["consent_by"] == "广西壮族自治区市场监督管理局"
     clock.set(at(notice["defence_due_at"]) + SECOND)
     assert (await act(registry, reg, proposed["id"], "list")).status_code == 200
+
+
+async def test_grade_d_is_labelled_a_risk_class_not_the_serious_dishonesty_list(
+    registry: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    """Score 30 (two severe events) is grade D, yet the enterprise is on no list until a decision lists it."""
+    reg = tokens(Role.regulator)
+    await register(registry, reg, code(1))
+    events = f"/v1/enterprises/{code(1)}/credit-events"
+    await registry.post(events, json=event_body("抽〔2026〕9号"), headers=reg)
+    await registry.post(events, json=event_body("罚〔2026〕9号", kind="administrative_penalty"), headers=reg)
+    credit = (await registry.get(f"/v1/enterprises/{code(1)}/credit")).json()
+    assert (credit["grade"], credit["lists"]) == ("D", [])
+    assert credit["grade_label"]["zh"] == "D类（信用风险高；不是严重违法失信名单）"
+    assert "not the serious-dishonesty list" in credit["grade_label"]["en"]
+    assert "失信" not in credit["grade_label"]["zh"].split("；")[0]  # a class name, not a judgement
