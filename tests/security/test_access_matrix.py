@@ -136,6 +136,7 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         ),
         "GET /v1/standards": Call("/v1/standards", params={"q": "纯牛奶"}),
         "GET /v1/standards/mandatory-values": Call("/v1/standards/mandatory-values"),
+        "GET /v1/standards/uncorrected": Call("/v1/standards/uncorrected"),
         "GET /v1/standards/{standard_id}": Call(f"/v1/standards/{w.standard_id}"),
         "GET /v1/standards/{standard_id}/document": Call(f"/v1/standards/{w.standard_id}/document"),
         "GET /v1/standards/{standard_id}/versions/{version}": Call(
