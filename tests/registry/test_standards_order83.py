@@ -7,10 +7,14 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+from fastapi import FastAPI
 
 from services.common.clock import FrozenClock
+from services.common.db import session_factory
 from services.common.roles import Role
 from services.registry.standards.provisions import PROVISIONS_FILE
+from services.registry.standards.recheck import recheck_all
+from services.registry.standards.reference import REFERENCE_FILE, load_reference
 from tests.registry.test_standards import enterprise, publish, standard_body
 from tests.registry.test_standards_supervision import flag_body
 from tests.support import Tokens, code, register
@@ -171,3 +175,38 @@ async def test_an_order_to_correct_by_2026_11_30_is_published_on_12_01_and_close
     public = (await registry.get(f"/v1/standards/{declared['id']}")).json()
     first = public["flags"][0]
     assert first["corrected_at"] is not None and not first["correction_overdue"]
+
+
+async def test_a_new_mandatory_indicator_flags_enterprise_standards_that_omit_it_on_recheck(
+    registry: httpx.AsyncClient, registry_app: FastAPI, tokens: Tokens, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """The mandatory values add 脂肪 ≥ 3.1 g/100g for 纯牛奶: Q/ declarations without it go under review."""
+    reg, own = tokens(Role.regulator), enterprise(tokens, 1)
+    await register(registry, reg, code(1))
+    milk = await publish(registry, own, code(1), standard_body())
+    national = await publish(registry, own, code(1), standard_body("GB 25190-2010", indicators=[]))
+    text = REFERENCE_FILE.read_text(encoding="utf-8").replace('version = "2026.1"', 'version = "2027.1"')
+    fat = """
+[[categories.limits]]
+indicator = "脂肪"
+comparator = ">="
+value = "3.1"
+unit = "g/100g"
+source = "测试用：新增强制性指标"
+status = "unconfirmed"
+"""
+    anchor = 'name = "灭菌乳（牛乳）"'
+    head, tail = text.split(anchor)
+    aliases, rest = tail.split("\n", 2)[1], tail.split("\n", 2)[2]
+    edited = tmp_path / "mandatory_values.toml"
+    edited.write_text(head + anchor + "\n" + aliases + "\n" + fat + rest, encoding="utf-8")
+    reference = load_reference(edited)
+    assert (
+        await recheck_all(session_factory(registry_app.state.engine), reference=reference, clock=clock) == 1
+    )
+    flagged = (await registry.get(f"/v1/standards/{milk['id']}")).json()
+    assert flagged["supervision"] == "under_review"
+    assert [(i["indicator"], i["problem"]) for i in flagged["flags"][-1]["indicators"]] == [
+        ("脂肪", "missing")
+    ]
+    assert (await registry.get(f"/v1/standards/{national['id']}")).json()["supervision"] == "none"
