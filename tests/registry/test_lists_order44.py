@@ -74,6 +74,22 @@ def test_every_quoted_article_in_the_list_rules_is_in_the_full_text() -> None:
     assert "第二十五条" not in rules["reapply_bar"]["basis"]
 
 
+def test_every_quoted_article_in_the_credit_rules_is_in_a_stored_text() -> None:
+    """The sources of the grade classes and event kinds quote only what ../shared/legal/ holds."""
+    texts = "".join(re.sub(r"\s+", "", p.read_text(encoding="utf-8")) for p in LEGAL.glob("*.md"))
+    rules_dir = Path(__file__).resolve().parents[2] / "services" / "registry" / "credit" / "rules"
+    quotes = [
+        quote
+        for path in rules_dir.glob("*.toml")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.startswith("#")
+        for quote in re.findall(r'"([^"\n]*[\u4e00-\u9fff][^"\n]*)"', line)
+    ]
+    assert len(quotes) >= 4
+    for quote in quotes:
+        assert re.sub(r"\s+", "", quote) in texts, quote
+
+
 async def test_defence_period_served_2026_09_28_runs_over_national_day_to_the_make_up_saturday(
     registry: httpx.AsyncClient, tokens: Tokens, clock: FrozenClock
 ) -> None:
