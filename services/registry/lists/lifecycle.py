@@ -51,9 +51,10 @@ async def lock_entry(session: AsyncSession, entry_id: uuid.UUID) -> ListEntry:
     return entry
 
 
-def known_facts(entry: ListEntry, enterprise_division: str) -> frozenset[str]:
+def known_facts(entry: ListEntry) -> frozenset[str]:
+    """The facts the conditional steps of the machine look at (the enterprise's division is in its code)."""
     return machine.facts(
-        cross_province=authority.cross_province(entry.authority_division, enterprise_division),
+        cross_province=authority.cross_province(entry.authority_division, entry.uscc[2:8]),
         exit_kind=entry.exit_kind if entry.status == machine.REMOVED else None,
         pushed=entry.pushed_at is not None,
         consented=entry.consent_at is not None,
@@ -85,7 +86,7 @@ async def transition(
 ) -> ListEntry:
     """Take `action` on a locked entry: check it against the machine, update, record the step."""
     before = entry.status
-    target = machine.step(entry.kind, before, action, by=by, known=known_facts(entry, entry.uscc[2:8]))
+    target = machine.step(entry.kind, before, action, by=by, known=known_facts(entry))
     entry.status = target.to
     entry.updated_at = now
     if action == "push":

@@ -75,7 +75,7 @@ def summary_view(entry: ListEntry, list_rules: ListRules, now: datetime) -> List
         (entry.publication_due_at is not None and now > entry.publication_due_at)
         or (entry.pushed_at is None and entry.push_due_at is not None and now > entry.push_due_at)
     )
-    known = lifecycle.known_facts(entry, entry.uscc[2:8]) if values["status"] == entry.status else frozenset()
+    known = lifecycle.known_facts(entry) if values["status"] == entry.status else frozenset()
     values["allowed_actions"] = machine.allowed_actions(entry.kind, values["status"], known)
     return ListEntrySummary.model_validate(values)
 

@@ -169,7 +169,7 @@ async def _check_may_list(session: AsyncSession, entry: ListEntry, now: datetime
             entry.status,
             "list",
             f"the enterprise's statement is not answered yet ({unanswered} open); reply before listing",
-            known=lifecycle.known_facts(entry, entry.uscc[2:8]),
+            known=lifecycle.known_facts(entry),
         )
     assert entry.defence_due_at is not None
     if now <= entry.defence_due_at and not await _answered(session, entry.id):
@@ -179,7 +179,7 @@ async def _check_may_list(session: AsyncSession, entry: ListEntry, now: datetime
             "list",
             f"the enterprise may state its case until {entry.defence_due_at.isoformat()}; "
             "list after that, or once its statement is answered",
-            known=lifecycle.known_facts(entry, entry.uscc[2:8]),
+            known=lifecycle.known_facts(entry),
         )
 
 
@@ -201,7 +201,7 @@ async def act(
     await lifecycle.lock_enterprise(session, uscc)
     entry = await lifecycle.lock_entry(session, entry_id)
     await lifecycle.expire_if_due(session, entry, list_rules=list_rules, now=now)
-    known = lifecycle.known_facts(entry, entry.uscc[2:8])
+    known = lifecycle.known_facts(entry)
     target = machine.step(entry.kind, entry.status, data.action, by="regulator", known=known)
     if target.needs_note and not data.note:
         raise lifecycle.invalid("note", f"the reasons are required to {data.action}")
@@ -263,7 +263,7 @@ def _check_consent(entry: ListEntry, list_rules: ListRules, action: str) -> None
             f"a {level or 'unknown'}-level authority's listing decision needs the next level's consent "
             f"({list_rules.superior_consent.cite()}); record it first (action record_consent)"
             + ("" if level else "; or state authority_level / authority_division on the entry"),
-            known=lifecycle.known_facts(entry, entry.uscc[2:8]),
+            known=lifecycle.known_facts(entry),
         )
 
 
