@@ -4,7 +4,7 @@ Company prefixes held by enterprises, the items published under them, and the pr
 about (gtin, batch, test report number, product name) on credit events. Existing events keep NULL.
 
 Revision ID: 7c1b9e4d2f60
-Revises: 5e1f0a2b7c3d
+Revises: c3e8f5a1d940
 Create Date: 2026-12-02 03:40:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import services.common.db
 
 revision: str = "7c1b9e4d2f60"
-down_revision: str | None = "5e1f0a2b7c3d"
+down_revision: str | None = "c3e8f5a1d940"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
