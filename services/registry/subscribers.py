@@ -42,6 +42,7 @@ from services.registry.events.domain import (
     EventRevoked,
     GradeChanged,
     GradeDue,
+    ProductRecorded,
     RepairDecided,
     SampleDrawn,
 )
@@ -148,6 +149,7 @@ def build_bus(rules: RuleSet) -> unit_of_work.Bus:
         (DeclarationPublished, "standard.{e.action}", lambda e: e.declaration_id, lambda e: e.details),
         (DeclarationFlagged, "standard.flagged", lambda e: e.declaration_id, lambda e: e.details),
         (SampleDrawn, "standard.sample_drawn", lambda e: e.sample_id, lambda e: e.details),
+        (ProductRecorded, "{e.action}", lambda e: e.subject, lambda e: e.details),
     ]
     for kind, action, subject, data in audit:
         bus.subscribe("audit", kind, audited(action, subject, data))

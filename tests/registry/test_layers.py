@@ -24,6 +24,7 @@ LAYERS = [
     "answers",
     "sweep",
     "imports",
+    "products",
     "portal",
 ]
 

@@ -21,7 +21,7 @@ from services.common.pagination import (
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.common.uscc import UsccFormat
-from services.complaints.cases import evidence, service
+from services.complaints.cases import evidence, service, tracing
 from services.complaints.cases.models import Complaint
 from services.complaints.cases.schemas import (
     AttachmentOut,
@@ -38,7 +38,11 @@ from services.complaints.cases.schemas import (
     TransitionOut,
 )
 from services.complaints.dependencies import ContextDep
+from services.complaints.notifications import service as notifications
+from services.complaints.notifications.dispatcher import wake_notifier
 from services.complaints.outbox import service as outbox
+from services.complaints.rewards import router as reward_views
+from services.complaints.rewards import service as rewards
 
 public = APIRouter(prefix="/v1/complaints", tags=["public"])
 handlers = APIRouter(prefix="/v1/complaints", tags=["handlers"])
@@ -89,15 +93,24 @@ def summary(c: Complaint, ctx_now) -> ComplaintSummary:  # type: ignore[no-untyp
     responses=responses(413, 422, 429),
 )
 async def file_complaint(
-    body: ComplaintCreate, session: SessionDep, ctx: ContextDep, request: Request, response: Response
+    body: ComplaintCreate,
+    session: SessionDep,
+    ctx: ContextDep,
+    request: Request,
+    response: Response,
+    registry: tracing.RegistryClientDep,
 ) -> ComplaintCreated:
-    """File a complaint or a report (public; a report may be anonymous)."""
+    """File a complaint or a report (public; a report may be anonymous; a barcode may name the target)."""
     limit = request.app.state.settings.max_attachment_bytes
     files = [
         evidence.decode(i, a.filename, a.content_base64, max_bytes=limit)
         for i, a in enumerate(body.attachments)
     ]
-    complaint = await service.intake(session, data=body, evidence=files, ctx=ctx)
+    found = await tracing.trace(registry, request, body.gtin) if body.gtin and not body.target_uscc else None
+    complaint = await service.intake(
+        session, data=tracing.with_target(body, found) if found else body, evidence=files, ctx=ctx
+    )
+    tracing.record(complaint, body, found)
     response.headers["Location"] = f"/v1/complaints/track/{complaint.tracking_code}"
     return ComplaintCreated(
         id=complaint.id,
@@ -106,6 +119,8 @@ async def file_complaint(
         status=complaint.status,
         deadlines=deadlines(complaint),
         duplicate_of=complaint.duplicate_of,
+        # rewards hook (issue 20): a real-name report's claim secret, shown this once
+        claim_secret=await rewards.issue_claim_secret(session, complaint=complaint, now=ctx.now),
     )
 
 
@@ -116,7 +131,7 @@ async def file_complaint(
     responses=responses(404, 429),
 )
 async def track_complaint(
-    tracking_code: Annotated[str, Path(min_length=1, max_length=40)], session: SessionDep
+    tracking_code: Annotated[str, Path(min_length=1, max_length=40)], session: SessionDep, ctx: ContextDep
 ) -> TrackingAnswer:
     """Status, dates and outcome by tracking code (public; no personal data)."""
     c = await service.by_tracking_code(session, tracking_code)
@@ -134,6 +149,7 @@ async def track_complaint(
         deadlines=deadlines(c),
         outcome=c.outcome,
         steps=steps,
+        reward=await reward_views.tracking_view(session, c.id, ctx.now),  # rewards hook (issue 20)
     )
 
 
@@ -195,6 +211,7 @@ async def _detail(session: SessionDep, c: Complaint, ctx: ContextDep) -> Complai
             for a in await service.attachments_of(session, c.id)
         ],
         feed_status=await outbox.status_for(session, c.id),
+        tracing=tracing.view(c),
     )
 
 
@@ -249,6 +266,9 @@ async def move_complaint(
 ) -> ComplaintDetail:
     """Move a case through the workflow; substantiating queues the registry credit event (handler)."""
     complaint = await service.transition(session, complaint_id=complaint_id, data=body, actor=actor, ctx=ctx)
+    # notifications hook (issue 20): what this step must tell whom, queued in its transaction
+    await notifications.on_transition(session, complaint=complaint, action=body.action, ctx=ctx)
+    background.add_task(wake_notifier, request.app)
     dispatcher = getattr(request.app.state, "dispatcher", None)
     if body.action == "substantiate" and dispatcher is not None:
         background.add_task(dispatcher.wake)  # runs after the commit, so the row is visible

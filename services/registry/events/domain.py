@@ -133,3 +133,13 @@ class SampleDrawn(DomainEvent):
     uscc: None = None
     sample_id: str
     details: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProductRecorded(DomainEvent):
+    """A company prefix registered, renewed or cancelled, or a product published (audit only)."""
+
+    uscc: str
+    action: str
+    subject: str
+    details: dict[str, Any]
