@@ -12,7 +12,7 @@ from services.common.clock import FrozenClock
 from services.common.roles import Role
 from services.registry.events.domain import EventRecorded
 from services.registry.imports import service as imports
-from tests.registry.test_lists import at, blacklist, propose, red_body, repair_body
+from tests.registry.test_lists import accept, at, blacklist, propose, red_body, repair_body
 from tests.registry.test_standards import enterprise, publish, standard_body
 from tests.support import Tokens, code, event_body, register
 
@@ -145,14 +145,17 @@ async def test_a_rejected_repair_and_a_spot_check_draw_are_audited(
     url = f"/v1/list-entries/{listed['id']}/repair-applications"
     application = (await registry.post(url, json=repair_body(), headers=own)).json()
     clock.advance(timedelta(days=1))
+    await accept(registry, reg, application["id"])
     decided = await registry.post(
         f"/v1/repair-applications/{application['id']}/decision",
         json={"decision": "reject", "reasons": "整改报告不完整"},
         headers=reg,
     )
     assert decided.status_code == 200, decided.text
-    last = (await _trail(registry, reg, code(1)))[-1]
-    assert last["action"] == "repair.rejected" and last["subject"] == application["id"]
+    trail = await _trail(registry, reg, code(1))
+    assert [e["action"] for e in trail[-2:]] == ["repair.accepted", "repair.rejected"]
+    last = trail[-1]
+    assert last["subject"] == application["id"]
     assert last["data"]["reasons"] == "整改报告不完整"
 
     await publish(registry, enterprise(tokens, 1), code(1), standard_body())

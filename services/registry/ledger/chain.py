@@ -128,18 +128,8 @@ async def append(
         subject=subject,
         data=data,
         prev_hash=prev,
-        hash=entry_hash(
-            chain=chain,
-            version=version,
-            at=now,
-            actor=actor,
-            action=action,
-            uscc=uscc,
-            subject=subject,
-            data=data,
-            prev_hash=prev,
-        ),
     )
+    entry.hash = hash_of(entry)
     session.add(entry)
     if isinstance(owner, Enterprise):
         owner.version, owner.chain_head = version, entry.hash
