@@ -10,7 +10,6 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.clock import FrozenClock
-from services.common.db import session_factory
 from services.common.roles import Role
 from services.registry.standards.provisions import PROVISIONS_FILE
 from services.registry.standards.recheck import recheck_all
@@ -202,7 +201,7 @@ status = "unconfirmed"
     edited.write_text(head + anchor + "\n" + aliases + "\n" + fat + rest, encoding="utf-8")
     reference = load_reference(edited)
     assert (
-        await recheck_all(session_factory(registry_app.state.engine), reference=reference, clock=clock) == 1
+        await recheck_all(registry_app.state.sessions, reference=reference, clock=clock) == 1
     )
     flagged = (await registry.get(f"/v1/standards/{milk['id']}")).json()
     assert flagged["supervision"] == "under_review"
