@@ -11,7 +11,7 @@ the phase it fell in by the days it lasted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from services.common.workdays import WorkCalendar, china_day, end_of_day
 from services.complaints.policy import Period, RuleSet
@@ -82,7 +82,8 @@ def _due(
         length = period.days + (period.extension_days if extended else 0)
         length += sum((china_day(p.end) - china_day(p.start)).days for p in pauses)  # type: ignore[arg-type]
         last = calendar.add_calendar_days(first, length, weekends_are_holidays=weekends_are_holidays)
-    return Due(end_of_day(last), provisional=not calendar.covers_period(first, last), basis=period.basis)
+    at = end_of_day(last).astimezone(UTC)
+    return Due(at, provisional=not calendar.covers_period(first, last), basis=period.basis)
 
 
 def compute(
