@@ -15,7 +15,7 @@ RULES_FILE = Path(__file__).with_name("rules.toml")
 OPEN_STATES = frozenset({"received", "accepted", "investigating"})
 FINAL_STATES = frozenset({"closed"})
 # Actions that keep the state: they move or record deadlines, never the case.
-CLOCK_ACTIONS = frozenset({"extend", "pause", "resume", "flag_violation", "extend_violation_check", "notify"})
+CLOCK_ACTIONS = frozenset({"extend", "pause", "resume", "flag_violation", "extend_check", "notify"})
 
 
 @dataclass(frozen=True)

@@ -165,10 +165,10 @@ async def test_a_violation_found_in_mediation_checked_in_15_working_days_extende
     clock.set(at_china("2026-11-02"))  # Monday: 15 working days → Mon 23 Nov; +15 → Mon 14 Dec (Art. 27)
     flagged = (await move(complaints, handler, case["id"], "flag_violation")).json()
     assert day_of(flagged["deadlines"]["violation_check_by"]) == date(2026, 11, 23)
-    extended = (await move(complaints, handler, case["id"], "extend_violation_check")).json()
+    extended = (await move(complaints, handler, case["id"], "extend_check")).json()
     assert day_of(extended["deadlines"]["violation_check_by"]) == date(2026, 12, 14)
     again = await complaints.post(
-        f"/v1/complaints/{case['id']}/transitions", json={"action": "extend_violation_check"}, headers=handler
+        f"/v1/complaints/{case['id']}/transitions", json={"action": "extend_check"}, headers=handler
     )
     assert again.status_code == 409
 

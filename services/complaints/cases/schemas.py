@@ -165,7 +165,7 @@ class TransitionCreate(BaseModel):
         "pause",
         "resume",
         "flag_violation",
-        "extend_violation_check",
+        "extend_check",
         "notify",
     ]
     note: Text(5000) | None = None  # type: ignore[valid-type]

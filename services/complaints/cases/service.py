@@ -271,7 +271,7 @@ def _clock_refusal(c: Complaint, action: str) -> str | None:
             return "this deadline has already been extended once"
     if action == "flag_violation" and (c.kind != "complaint" or c.violation_found_at is not None):
         return "a violation check is opened once, for a complaint in mediation"
-    if action == "extend_violation_check" and (c.violation_found_at is None or c.violation_check_extended):
+    if action == "extend_check" and (c.violation_found_at is None or c.violation_check_extended):
         return "the violation check can be extended once, after a violation was flagged"
     if action == "notify" and (c.notify_due_at is None or c.notified_at is not None):
         return "no notice is due on this case"
@@ -325,7 +325,7 @@ async def transition(
         complaint.paused_at = None
     elif data.action == "flag_violation":
         complaint.violation_found_at = ctx.now
-    elif data.action == "extend_violation_check":
+    elif data.action == "extend_check":
         complaint.violation_check_extended = True
     elif data.action == "notify":
         complaint.notified_at = ctx.now
