@@ -193,6 +193,12 @@ def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
         "POST /v1/complaints/{complaint_id}/transitions": Call(
             f"{case}/transitions", json={"action": "accept"}
         ),
+        "POST /v1/complaints/intake": Call(
+            "/v1/complaints/intake",
+            json=complaint_body(
+                description=f"矩阵测试第{n}号：12315平台转来的投诉。", received_at="2026-11-19T10:00:00+08:00"
+            ),
+        ),
         "GET /v1/stats": Call("/v1/stats"),
     }
 
