@@ -89,48 +89,36 @@ def _due(
 def compute(
     facts: Facts, rules: RuleSet, calendar: WorkCalendar, *, weekends_are_holidays: bool = False
 ) -> CaseDeadlines:
-    w = weekends_are_holidays
-    if facts.kind == "complaint":
+    complaint = facts.kind == "complaint"
+    if complaint:
         accept = _due(rules.complaint_accept, facts.received_at, calendar)
-        resolve = None
-        if facts.accepted_at is not None:
-            resolve = _due(
-                rules.mediation,
-                facts.accepted_at,
-                calendar,
-                pauses=_paused(facts.pauses, after=facts.accepted_at, before=None),
-                weekends_are_holidays=w,
-            )
-        notify = None
-        if facts.mediation_ended_at is not None:
-            notify = _due(rules.parties_notice, facts.mediation_ended_at, calendar)
-        violation = None
-        if facts.violation_found_at is not None:
-            violation = _due(
-                rules.violation_check,
-                facts.violation_found_at,
-                calendar,
-                extended=facts.violation_check_extended,
-            )
-        return CaseDeadlines(accept, resolve, notify, violation)
-    accept = _due(
-        rules.report_decision,
-        facts.decision_period_from,
-        calendar,
-        extended=facts.decision_extended,
-        pauses=_paused(facts.pauses, after=None, before=facts.decided_at),
-    )
+    else:
+        accept = _due(
+            rules.report_decision,
+            facts.decision_period_from,
+            calendar,
+            extended=facts.decision_extended,
+            pauses=_paused(facts.pauses, after=None, before=facts.decided_at),
+        )
     resolve = None
     if facts.accepted_at is not None:
+        # Mediation (complaint) or the opened case (report): both pause for testing and appraisal.
         resolve = _due(
-            rules.report_case,
+            rules.mediation if complaint else rules.report_case,
             facts.accepted_at,
             calendar,
-            extended=facts.case_extended,
+            extended=False if complaint else facts.case_extended,
             pauses=_paused(facts.pauses, after=facts.accepted_at, before=None),
-            weekends_are_holidays=w,
+            weekends_are_holidays=weekends_are_holidays,
         )
     notify = None
-    if rules.reporter_notice is not None and facts.decided_at is not None and not facts.anonymous:
+    if complaint and facts.mediation_ended_at is not None:
+        notify = _due(rules.parties_notice, facts.mediation_ended_at, calendar)
+    elif not complaint and rules.reporter_notice is not None and facts.decided_at and not facts.anonymous:
         notify = _due(rules.reporter_notice, facts.decided_at, calendar)
-    return CaseDeadlines(accept, resolve, notify, None)
+    violation = None
+    if complaint and facts.violation_found_at is not None:
+        violation = _due(
+            rules.violation_check, facts.violation_found_at, calendar, extended=facts.violation_check_extended
+        )
+    return CaseDeadlines(accept, resolve, notify, violation)

@@ -112,6 +112,25 @@ def summary(c: Complaint, ctx: Context) -> ComplaintSummary:
     )
 
 
+def _evidence(body: ComplaintCreate, request: Request) -> list[evidence.Evidence]:
+    limit = request.app.state.settings.max_attachment_bytes
+    return [
+        evidence.decode(i, a.filename, a.content_base64, max_bytes=limit)
+        for i, a in enumerate(body.attachments)
+    ]
+
+
+def _created(complaint: Complaint, ctx: Context) -> ComplaintCreated:
+    return ComplaintCreated(
+        id=complaint.id,
+        tracking_code=complaint.tracking_code,
+        kind=complaint.kind,
+        status=complaint.status,
+        deadlines=deadlines(complaint, ctx.policy),
+        duplicate_of=complaint.duplicate_of,
+    )
+
+
 @public.post(
     "",
     status_code=status.HTTP_201_CREATED,
@@ -123,21 +142,10 @@ async def file_complaint(
     body: ComplaintCreate, session: SessionDep, ctx: ContextDep, request: Request, response: Response
 ) -> ComplaintCreated:
     """File a complaint or a report (public; a report may be anonymous)."""
-    limit = request.app.state.settings.max_attachment_bytes
-    files = [
-        evidence.decode(i, a.filename, a.content_base64, max_bytes=limit)
-        for i, a in enumerate(body.attachments)
-    ]
+    files = _evidence(body, request)
     complaint = await service.intake(session, data=body, evidence=files, ctx=ctx)
     response.headers["Location"] = f"/v1/complaints/track/{complaint.tracking_code}"
-    return ComplaintCreated(
-        id=complaint.id,
-        tracking_code=complaint.tracking_code,
-        kind=complaint.kind,
-        status=complaint.status,
-        deadlines=deadlines(complaint, ctx.policy),
-        duplicate_of=complaint.duplicate_of,
-    )
+    return _created(complaint, ctx)
 
 
 @handlers.post(
@@ -173,23 +181,12 @@ async def file_platform_case(
         )
     if errors:
         raise Unprocessable("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
-    limit = request.app.state.settings.max_attachment_bytes
-    files = [
-        evidence.decode(i, a.filename, a.content_base64, max_bytes=limit)
-        for i, a in enumerate(body.attachments)
-    ]
+    files = _evidence(body, request)
     received = Received(at=body.received_at, filed_by=actor.actor, platform_ref=body.platform_ref)
     data = ComplaintCreate.model_validate(body.model_dump(exclude={"received_at", "platform_ref"}))
     complaint = await service.intake(session, data=data, evidence=files, ctx=ctx, received=received)
     response.headers["Location"] = f"/v1/complaints/{complaint.id}"
-    return ComplaintCreated(
-        id=complaint.id,
-        tracking_code=complaint.tracking_code,
-        kind=complaint.kind,
-        status=complaint.status,
-        deadlines=deadlines(complaint, ctx.policy),
-        duplicate_of=complaint.duplicate_of,
-    )
+    return _created(complaint, ctx)
 
 
 @public.get(
