@@ -16,8 +16,12 @@ from services.common.ratelimit import RateLimiter
 from services.complaints.calendar_watch import calendar_watch
 from services.complaints.cases.router import handlers, public
 from services.complaints.confidential import Vault, dev_key
+from services.complaints.notifications.dispatcher import NotificationDispatcher, build_sender
+from services.complaints.notifications.router import router as notifications_router
 from services.complaints.outbox.dispatcher import Dispatcher
 from services.complaints.policy import load_policy
+from services.complaints.rewards.router import handlers as rewards_handlers
+from services.complaints.rewards.router import public as rewards_public
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.stats.router import router as stats_router
 
@@ -30,19 +34,33 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
     clock = clock or SystemClock()
     policy = load_policy()
 
+    vault = Vault(keys)
+
     @asynccontextmanager
     async def dispatcher(app: FastAPI) -> AsyncIterator[None]:
         if not settings.dispatch_enabled:
             yield
             return
         app.state.dispatcher = Dispatcher(sessions=app.state.sessions, settings=settings, clock=clock)
-        task = asyncio.create_task(app.state.dispatcher.run_forever(), name="outbox-dispatcher")
+        app.state.notifier = NotificationDispatcher(
+            sessions=app.state.sessions,
+            settings=settings,
+            clock=clock,
+            vault=vault,
+            sender=build_sender(settings),
+        )
+        tasks = [
+            asyncio.create_task(app.state.dispatcher.run_forever(), name="outbox-dispatcher"),
+            asyncio.create_task(app.state.notifier.run_forever(), name="notification-dispatcher"),
+        ]
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     @asynccontextmanager
     async def background(app: FastAPI) -> AsyncIterator[None]:
@@ -56,14 +74,18 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         settings,
         title="Quality complaints",
         description="Hotline complaints and reports, their workflow, and the feed to the registry.",
-        routers=[public, handlers, stats_router],
+        routers=[public, handlers, stats_router, rewards_public, rewards_handlers, notifications_router],
         startup=background,
         state={
             "clock": clock,
             "policy": policy,
             "longest_deadline_days": policy.longest_period_days,
-            "vault": Vault(keys),
+            "vault": vault,
             "rate_limiter": RateLimiter(),
-            "rate_limits": {"intake": settings.intake_rate, "tracking": settings.tracking_rate},
+            "rate_limits": {
+                "intake": settings.intake_rate,
+                "tracking": settings.tracking_rate,
+                "claim": settings.claim_rate,
+            },
         },
     )

@@ -17,6 +17,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
+from tests.complaints.rewards_support import outcome_body
 from tests.registry.test_lists import entry_body, repair_body
 from tests.registry.test_standards import standard_body
 from tests.security.conftest import ROLES, ComplaintsWorld, RegistryWorld, role_headers
@@ -200,6 +201,28 @@ def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
             ),
         ),
         "GET /v1/stats": Call("/v1/stats"),
+        "POST /v1/complaints/{complaint_id}/reward": Call(f"{case}/reward", json=outcome_body()),
+        "GET /v1/complaints/{complaint_id}/reward": Call(f"/v1/complaints/{w.report_id}/reward"),
+        "GET /v1/rewards": Call("/v1/rewards"),
+        "POST /v1/rewards/{reward_id}/decision": Call(
+            f"/v1/rewards/{w.reward_id}/decision", json={"decision": "approve"}
+        ),
+        "POST /v1/rewards/{reward_id}/finance": Call(
+            f"/v1/rewards/{w.reward_id}/finance", json={"finance_ref": "财〔2026〕1号"}
+        ),
+        "POST /v1/rewards/{reward_id}/payment": Call(
+            f"/v1/rewards/{w.reward_id}/payment", json={"payment_ref": "支付1号"}
+        ),
+        "POST /v1/rewards/claims": Call(
+            "/v1/rewards/claims",
+            json={"tracking_code": w.tracking_code, "claim_secret": "AAAA-BBBB-CCCC-DDDD-EEEE"},
+        ),
+        "GET /v1/reward-rules": Call("/v1/reward-rules"),
+        "GET /v1/notifications": Call("/v1/notifications"),
+        "POST /v1/notifications/{notification_id}/retry": Call("/v1/notifications/999999/retry"),
+        "PUT /v1/complaints/{complaint_id}/respondent-contact": Call(
+            f"{case}/respondent-contact", json={"phone": "13700137000"}
+        ),
     }
 
 

@@ -42,8 +42,12 @@ from services.complaints.cases.schemas import (
 )
 from services.complaints.cases.service import Context, Received
 from services.complaints.dependencies import ContextDep
+from services.complaints.notifications import service as notifications
+from services.complaints.notifications.dispatcher import wake_notifier
 from services.complaints.outbox import service as outbox
 from services.complaints.policy import CLOCK_ACTIONS, Policy
+from services.complaints.rewards import router as reward_views
+from services.complaints.rewards import service as rewards
 
 public = APIRouter(prefix="/v1/complaints", tags=["public"])
 handlers = APIRouter(prefix="/v1/complaints", tags=["handlers"])
@@ -120,7 +124,7 @@ def _evidence(body: ComplaintCreate, request: Request) -> list[evidence.Evidence
     ]
 
 
-def _created(complaint: Complaint, ctx: Context) -> ComplaintCreated:
+async def _created(session: SessionDep, complaint: Complaint, ctx: Context) -> ComplaintCreated:
     return ComplaintCreated(
         id=complaint.id,
         tracking_code=complaint.tracking_code,
@@ -128,6 +132,9 @@ def _created(complaint: Complaint, ctx: Context) -> ComplaintCreated:
         status=complaint.status,
         deadlines=deadlines(complaint, ctx.policy),
         duplicate_of=complaint.duplicate_of,
+        # rewards hook (issue 20): a real-name report's claim secret, shown this once (also to the
+        # handler filing a platform case, who passes it on)
+        claim_secret=await rewards.issue_claim_secret(session, complaint=complaint, now=ctx.now),
     )
 
 
@@ -145,7 +152,7 @@ async def file_complaint(
     files = _evidence(body, request)
     complaint = await service.intake(session, data=body, evidence=files, ctx=ctx)
     response.headers["Location"] = f"/v1/complaints/track/{complaint.tracking_code}"
-    return _created(complaint, ctx)
+    return await _created(session, complaint, ctx)
 
 
 @handlers.post(
@@ -186,7 +193,7 @@ async def file_platform_case(
     data = ComplaintCreate.model_validate(body.model_dump(exclude={"received_at", "platform_ref"}))
     complaint = await service.intake(session, data=data, evidence=files, ctx=ctx, received=received)
     response.headers["Location"] = f"/v1/complaints/{complaint.id}"
-    return _created(complaint, ctx)
+    return await _created(session, complaint, ctx)
 
 
 @public.get(
@@ -214,6 +221,7 @@ async def track_complaint(
         deadlines=deadlines(c, ctx.policy),
         outcome=c.outcome,
         steps=steps,
+        reward=await reward_views.tracking_view(session, c.id, ctx.now),  # rewards hook (issue 20)
     )
 
 
@@ -332,6 +340,9 @@ async def move_complaint(
 ) -> ComplaintDetail:
     """Move a case through the workflow; substantiating queues the registry credit event (handler)."""
     complaint = await service.transition(session, complaint_id=complaint_id, data=body, actor=actor, ctx=ctx)
+    # notifications hook (issue 20): what this step must tell whom, queued in its transaction
+    await notifications.on_transition(session, complaint=complaint, action=body.action, ctx=ctx)
+    background.add_task(wake_notifier, request.app)
     dispatcher = getattr(request.app.state, "dispatcher", None)
     if body.action == "substantiate" and dispatcher is not None:
         background.add_task(dispatcher.wake)  # runs after the commit, so the row is visible
