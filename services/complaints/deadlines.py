@@ -73,14 +73,19 @@ def _due(
     weekends_are_holidays: bool = False,
 ) -> Due:
     first = china_day(start)
-    pauses = pauses if period.pausable and pauses else []
+    # Each closed pause as (first day, last day) on the China calendar; its start day counts.
+    stopped = [
+        (china_day(p.start), china_day(p.end))
+        for p in (pauses if period.pausable and pauses else [])
+        if p.end is not None
+    ]
     if period.in_working_days:
         length = period.working_days + (period.extension_working_days if extended else 0)
-        length += sum(calendar.working_days_between(china_day(p.start), china_day(p.end)) for p in pauses)  # type: ignore[arg-type]
+        length += sum(calendar.working_days_between(a, b) for a, b in stopped)
         last: date = calendar.add_working_days(first, length)
     else:
         length = period.days + (period.extension_days if extended else 0)
-        length += sum((china_day(p.end) - china_day(p.start)).days for p in pauses)  # type: ignore[arg-type]
+        length += sum((b - a).days for a, b in stopped)
         last = calendar.add_calendar_days(first, length, weekends_are_holidays=weekends_are_holidays)
     at = end_of_day(last).astimezone(UTC)
     return Due(at, provisional=not calendar.covers_period(first, last), basis=period.basis)

@@ -212,6 +212,7 @@ async def claim(
 
 async def _fulfil_notice(session: AsyncSession, *, complaint_id: Any, kind: str, now: datetime) -> None:
     """Every recipient of a required notice has it: the case's notify_by deadline is met."""
+    await session.flush()  # this row's new status counts
     unsent = await session.execute(
         select(func.count()).where(
             Notification.complaint_id == complaint_id,
