@@ -9,6 +9,7 @@ from services.common.workdays import (
     CHINA,
     DEFAULT_CALENDAR,
     CalendarError,
+    configure,
     load_calendar,
     parse_calendar,
 )
@@ -102,3 +103,35 @@ def test_a_changed_calendar_file_is_read_again(tmp_path: Path) -> None:
     os.utime(path, ns=(time.time_ns(), time.time_ns() + 1_000_000))
     second = load_calendar(path)
     assert second.valid_to == date(2027, 1, 31) and second.fingerprint != first.fingerprint
+
+
+def test_both_services_read_the_calendar_file_their_setting_names(tmp_path: Path, keys_dir: Path) -> None:
+    from services.complaints.app import create_app as complaints_app
+    from services.complaints.settings import ComplaintsSettings
+    from services.registry.app import create_app as registry_app
+    from services.registry.settings import RegistrySettings
+
+    path = tmp_path / "notice.toml"
+    path.write_text(
+        DEFAULT_CALENDAR.read_text(encoding="utf-8").replace('"2026-10-10",', '"2026-10-10", "2026-11-28",'),
+        encoding="utf-8",
+    )  # test data: Saturday 2026-11-28 made a working day
+    common = {"environment": "test", "data_dir": keys_dir, "workdays_file": path}
+    try:
+        registry_app(RegistrySettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/r.db", **common))
+        # The registry's list deadlines read the configured calendar.
+        assert load_calendar().is_working_day(date(2026, 11, 28))
+        configure(DEFAULT_CALENDAR)
+        assert not load_calendar().is_working_day(date(2026, 11, 28))
+        complaints_app(ComplaintsSettings(database_url=f"sqlite+aiosqlite:///{tmp_path}/c.db", **common))
+        assert load_calendar().is_working_day(date(2026, 11, 28))
+        broken = tmp_path / "broken.toml"
+        broken.write_text("[meta]\n", encoding="utf-8")
+        with pytest.raises(CalendarError):  # a bad file is refused at start-up, not at the first deadline
+            registry_app(
+                RegistrySettings(
+                    database_url=f"sqlite+aiosqlite:///{tmp_path}/r.db", **common | {"workdays_file": broken}
+                )
+            )
+    finally:
+        configure(DEFAULT_CALENDAR)
