@@ -83,6 +83,7 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "POST /v1/list-entries": Call(
             "/v1/list-entries", owner=w.fresh, json=entry_body(w.fresh, decision_no=f"矩阵罚〔2026〕{n}号")
         ),
+        "GET /v1/list-entries/overdue": Call("/v1/list-entries/overdue"),
         "GET /v1/list-entries/{entry_id}": Call(f"/v1/list-entries/{w.listed_entry}", owner=own),
         "POST /v1/list-entries/{entry_id}/transitions": Call(
             f"/v1/list-entries/{w.proposed_entry}/transitions",
@@ -107,6 +108,9 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "GET /v1/repair-applications": Call("/v1/repair-applications"),
         "GET /v1/repair-applications/{application_id}": Call(
             f"/v1/repair-applications/{w.application_id}", owner=own
+        ),
+        "POST /v1/repair-applications/{application_id}/acceptance": Call(
+            f"/v1/repair-applications/{w.application_id}/acceptance", owner=own, json={"decision": "accept"}
         ),
         "POST /v1/repair-applications/{application_id}/decision": Call(
             f"/v1/repair-applications/{w.application_id}/decision",
@@ -133,6 +137,7 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         ),
         "GET /v1/standards": Call("/v1/standards", params={"q": "纯牛奶"}),
         "GET /v1/standards/mandatory-values": Call("/v1/standards/mandatory-values"),
+        "GET /v1/standards/uncorrected": Call("/v1/standards/uncorrected"),
         "GET /v1/standards/{standard_id}": Call(f"/v1/standards/{w.standard_id}"),
         "GET /v1/standards/{standard_id}/document": Call(f"/v1/standards/{w.standard_id}/document"),
         "GET /v1/standards/{standard_id}/versions/{version}": Call(
