@@ -6,7 +6,7 @@ Their deadlines are left as they were, with deadlines_calendar NULL, so the serv
 recomputes them with the governing rules at its next start (services/complaints/calendar_watch.py).
 
 Revision ID: 5c1e2a9d7b40
-Revises: c4a1f20e9b73
+Revises: 3e8a5c1d9b27
 Create Date: 2026-12-02 03:40:00
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import services.common.db
 
 revision: str = "5c1e2a9d7b40"
-down_revision: str | None = "c4a1f20e9b73"
+down_revision: str | None = "3e8a5c1d9b27"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
