@@ -18,6 +18,7 @@ from services.complaints.confidential import Vault, dev_key
 from services.complaints.outbox.dispatcher import Dispatcher
 from services.complaints.policy import load_policy
 from services.complaints.settings import ComplaintsSettings
+from services.complaints.stats.aggregates import router as aggregates_router
 from services.complaints.stats.router import router as stats_router
 
 
@@ -46,7 +47,7 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         settings,
         title="Quality complaints",
         description="Hotline complaints and reports, their workflow, and the feed to the registry.",
-        routers=[public, handlers, stats_router],
+        routers=[public, handlers, stats_router, aggregates_router],
         startup=dispatcher,
         state={
             "clock": clock,

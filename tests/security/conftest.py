@@ -104,7 +104,7 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         )
         assert declared.status_code == 201, declared.text
         declarations.append(declared.json()["id"])
-    sample = await client.post("/v1/standards/samples", json={"n": 2, "seed": "security"}, headers=reg)
+    sample = await client.post("/v1/standards/samples", json={"n": 2}, headers=reg)
     assert sample.status_code == 201, sample.text
     return RegistryWorld(
         own=own,
