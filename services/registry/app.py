@@ -22,6 +22,7 @@ from services.registry.lists.sweeper import periodic_sweep
 from services.registry.partners.dispatch import webhook_dispatch
 from services.registry.partners.router import router as partners_router
 from services.registry.portal.router import router as portal_router
+from services.registry.portal.supervision_pages import router as supervision_pages
 from services.registry.settings import RegistrySettings
 from services.registry.standards.reference import load_reference
 from services.registry.standards.router import router as standards_router
@@ -71,6 +72,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             supervision_router,
             inspection_tasks_router,
             warnings_router,
+            supervision_pages,
             portal_router,
         ],
         startup=background_tasks(settings),

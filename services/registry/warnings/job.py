@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -74,9 +75,8 @@ async def run_once(
         series: list[sources.Series] = []
         available = True
         assert settings.service_signing_key_file is not None
-        token = sources.service_token(
-            settings.service_signing_key_file, settings.service_issuer, now.timestamp()
-        )
+        # A token lives in real time: the complaints service checks expiry against its own clock.
+        token = sources.service_token(settings.service_signing_key_file, settings.service_issuer, time.time())
         async with httpx.AsyncClient(
             base_url=settings.complaints_url, timeout=settings.complaints_timeout_seconds, transport=transport
         ) as client:

@@ -158,23 +158,26 @@ async def publish_notice(
     warning.measures = [*warning.measures, {"kind": "notice", "notice_id": str(notice.id)}]
     _step(warning, {"action": "notice", "by": actor.actor, "notice_id": str(notice.id)}, now)
     await session.flush()
-    await ledger.record(
-        session,
-        actor=actor.actor,
-        action="risk_notice.published",
-        uscc=None,
-        subject=str(notice.id),
-        now=now,
-        change="risk_notice_published",
-        data={
-            "notice_id": str(notice.id),
-            "level": notice.level,
-            "region": notice.region,
-            "category": notice.category,
-            "title_zh": notice.title_zh,
-            "title_en": notice.title_en,
-        },
-    )
+    # The feed is per enterprise: the notice is announced for each enterprise behind the warning.
+    data = {
+        "notice_id": str(notice.id),
+        "level": notice.level,
+        "region": notice.region,
+        "category": notice.category,
+        "title_zh": notice.title_zh,
+        "title_en": notice.title_en,
+    }
+    for uscc in [warning.uscc] if warning.uscc else await enterprises_behind(session, warning):
+        await ledger.record(
+            session,
+            actor=actor.actor,
+            action="risk_notice.published",
+            uscc=uscc,
+            subject=str(notice.id),
+            now=now,
+            change="risk_notice_published",
+            data=data,
+        )
     return notice
 
 
@@ -193,7 +196,7 @@ async def directed_plan(
         raise Conflict(
             "a directed plan follows the assessment (研判) of the warning", current_state=warning.status
         )
-    targets = [warning.uscc] if warning.uscc else await _behind(session, warning)
+    targets = [warning.uscc] if warning.uscc else await enterprises_behind(session, warning)
     plan = await plans.create_plan(
         session,
         data=PlanCreate(
@@ -220,7 +223,7 @@ async def directed_plan(
     return plan
 
 
-async def _behind(session: AsyncSession, warning: RiskWarning) -> list[str]:
+async def enterprises_behind(session: AsyncSession, warning: RiskWarning) -> list[str]:
     """The region's enterprises making the warning's category; all of the region when none declares it."""
     statement = select(Enterprise.uscc).where(Enterprise.status == "active").order_by(Enterprise.uscc)
     if warning.region:
