@@ -13,7 +13,7 @@ from services.common.text import Line, Text
 from services.registry.credit.schemas import Severity
 
 RiskClassName = Literal["A", "B", "C", "D"]
-Region = Field(pattern=r"^\d{2,6}$", description="division code prefix")
+REGION = r"^\d{2,6}$"
 
 
 class RiskClassOut(BaseModel):
@@ -47,7 +47,7 @@ class InspectorCreate(BaseModel):
 
     name: Line(100)  # type: ignore[valid-type]
     badge_no: str = Field(pattern=r"^[0-9A-Za-z-]{1,40}$", description="law-enforcement certificate number")
-    region: str = Region
+    region: str = Field(pattern=REGION, description="division code prefix the inspector works in")
     specialties: list[Line(64)] = Field(default_factory=list, max_length=20)  # type: ignore[valid-type]
 
 
@@ -66,7 +66,7 @@ class PlanCreate(BaseModel):
 
     title: Line(200)  # type: ignore[valid-type]
     authority: Line(200)  # type: ignore[valid-type]
-    region: str | None = Region
+    region: str | None = Field(default=None, pattern=REGION, description="division code prefix")
     categories: list[Line(64)] = Field(default_factory=list, max_length=20)  # type: ignore[valid-type]
     statuses: list[Literal["active", "deregistered"]] = Field(
         default_factory=lambda: ["active"], min_length=1
