@@ -37,9 +37,10 @@ def test_recorded_standards_draws_become_drawn_commitments(backend: Backend, tmp
         asyncio.run(
             _run(
                 url,
-                "INSERT INTO standard_sample (id, method, seed, size, filters, cooldown_days, candidate_count,"
-                " candidates_sha256, candidates, chosen, note, drawn_at, drawn_by) VALUES (:id, 'sha256-rank',"
-                " 'lottery-1', 1, '{}', 365, 0, :digest, '[]', '[]', NULL, :at, 'regulator:x')",
+                "INSERT INTO standard_sample (id, method, seed, size, filters, cooldown_days,"
+                " candidate_count, candidates_sha256, candidates, chosen, note, drawn_at, drawn_by)"
+                " VALUES (:id, 'sha256-rank', 'lottery-1', 1, '{}', 365, 0, :digest, '[]', '[]', NULL,"
+                " :at, 'regulator:x')",
                 id=stored_id,
                 digest="0" * 64,
                 at=datetime(2026, 11, 1)
