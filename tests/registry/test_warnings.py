@@ -115,7 +115,7 @@ async def test_a_burst_of_complaints_raises_a_warning_assessed_published_and_tur
     assert (await registry.post("/v1/signal-runs", headers=reg)).json()["raised"] == 0  # once per window
 
     [warning] = (await registry.get("/v1/warnings", headers=reg)).json()["items"]
-    assert (warning["signal"], warning["region"], warning["category"]) == ("complaints", "4506", "乳制品")
+    assert (warning["signal"], warning["region"], warning["category"]) == ("complaints", "4506", "食品")
     assert warning["status"] == "open" and warning["level"] == "red" and warning["count"] == 8
     assert sum(warning["evidence"]["baseline_windows"].values()) == 1
 
