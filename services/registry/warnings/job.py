@@ -9,7 +9,6 @@ so even two overlapping runs could not raise one twice.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -27,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.clock import Clock
 from services.common.db import insert_ignoring_conflicts
 from services.common.workdays import CHINA
+from services.registry.background import background
 from services.registry.settings import RegistrySettings
 from services.registry.warnings import service, sources
 from services.registry.warnings.models import JobLease
@@ -115,10 +115,5 @@ async def periodic_signals(app: FastAPI) -> AsyncIterator[None]:
                 logger.exception("signal run failed; retrying at the next interval")
             await asyncio.sleep(settings.signals_interval_seconds)
 
-    task = asyncio.create_task(loop(), name="signals")
-    try:
+    async with background(loop(), name="signals"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
