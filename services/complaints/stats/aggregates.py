@@ -70,7 +70,7 @@ async def complaint_aggregates(
     for received_at, target, category, kind in rows:
         day = received_at.astimezone(CHINA).date()
         bucket = from_ + timedelta(days=((day - from_).days // bucket_days) * bucket_days)
-        counts[(bucket, target[2:6], category, kind)] += 1
+        counts[(bucket, (target or "")[2:6], category, kind)] += 1
     items = [
         Bucket(bucket_start=b, region=r, category=c, kind=k, count=n)
         for (b, r, c, k), n in sorted(counts.items())

@@ -116,7 +116,7 @@ def load_catalogue(path: Path = CATALOGUE_FILE) -> Catalogue:
 
 def classify(*, grade: str, list_status: str, product_level: str, rules: SupervisionRules) -> Classified:
     """The risk class of an enterprise: a pure function of its grade, list status and product risk."""
-    parts = [
+    parts: list[dict[str, Any]] = [
         {
             "factor": "grade",
             "value": grade,

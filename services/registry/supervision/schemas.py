@@ -68,9 +68,7 @@ class PlanCreate(BaseModel):
     authority: Line(200)  # type: ignore[valid-type]
     region: str | None = Field(default=None, pattern=REGION, description="division code prefix")
     categories: list[Line(64)] = Field(default_factory=list, max_length=20)  # type: ignore[valid-type]
-    statuses: list[Literal["active", "deregistered"]] = Field(
-        default_factory=lambda: ["active"], min_length=1
-    )
+    statuses: list[Literal["active", "deregistered"]] = Field(default=["active"], min_length=1)
     period_start: date
     period_end: date
     ratios: dict[RiskClassName, Decimal] | None = Field(

@@ -43,9 +43,9 @@ class WarningTransition(BaseModel):
 
     action: Literal["assess", "dispose", "close"]
     note: Text(2000) | None = None  # type: ignore[valid-type]
-    measures: list[Line(500)] = Field(
+    measures: list[Line(500)] = Field(  # type: ignore[valid-type]
         default_factory=list, max_length=20, description="other measures, in words"
-    )  # type: ignore[valid-type]
+    )
 
 
 class NoticeCreate(BaseModel):

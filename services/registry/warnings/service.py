@@ -159,7 +159,7 @@ async def publish_notice(
     _step(warning, {"action": "notice", "by": actor.actor, "notice_id": str(notice.id)}, now)
     await session.flush()
     # The feed is per enterprise: the notice is announced for each enterprise behind the warning.
-    data = {
+    announced = {
         "notice_id": str(notice.id),
         "level": notice.level,
         "region": notice.region,
@@ -176,7 +176,7 @@ async def publish_notice(
             subject=str(notice.id),
             now=now,
             change="risk_notice_published",
-            data=data,
+            data=announced,
         )
     return notice
 

@@ -114,6 +114,7 @@ async def spot_check_series(session: AsyncSession, w: Windows, size: int) -> lis
     for task_id, uscc, category, at in rows:
         region, cat = uscc[2:6], category or "未分类"
         s = series.setdefault((region, cat), Series("spot_check_failures", region=region, category=cat))
+        assert at is not None  # final results have a finalised_at
         _count(s, _day(at), w, size, str(task_id))
     return list(series.values())
 
