@@ -95,6 +95,9 @@ async def test_a_plan_is_drawn_with_a_committed_seed_and_reproducible_from_publi
     # A-class at 3 %, B-class at 5 % (rounded up), and never below 3 % overall (Order 101 Art. 4)
     assert approved["quotas"] == {"A": math.ceil(0.03 * 37), "B": 1, "C": 0, "D": 0}
     assert sum(approved["quotas"].values()) >= math.ceil(0.03 * 40)
+    # the commitment is public from approval on; the seed is not
+    public = (await registry.get(f"/v1/inspection-plans/{plan['id']}/results")).json()
+    assert public["seed_sha256"] == approved["seed_sha256"] and public["seed"] is None
     before = (await registry.get(f"/v1/inspection-plans/{plan['id']}/candidates", headers=reg)).json()
     assert before["seed"] is None and before["chosen"] is None
 

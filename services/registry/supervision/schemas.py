@@ -196,7 +196,15 @@ class PublishedResult(BaseModel):
 
 
 class PlanResults(BaseModel):
+    """The public face of a plan from its approval: the commitment, then the seed and the results."""
+
     plan_id: uuid.UUID
+    status: Literal["approved", "drawn", "closed"]
+    seed_sha256: str | None = Field(description="published at approval, before anyone sees the draw")
+    seed: str | None = Field(description="revealed at the draw")
+    candidate_count: int | None
+    candidates_sha256: str | None
+    quotas: dict[str, int] | None
     title: str
     authority: str
     period_start: date

@@ -73,12 +73,18 @@ async def record_result(
     "/v1/inspection-plans/{plan_id}/results", response_model=PlanResults, responses=responses(404, 422)
 )
 async def plan_results(plan_id: uuid.UUID, session: SessionDep) -> PlanResults:
-    """The final results of a drawn plan (一公开, public)."""
+    """A plan's commitment from approval (seed hash), then its seed and final results (一公开, public)."""
     plan = await plans.get_plan(session, plan_id)
-    if plan.status not in ("drawn", "closed"):
-        raise NotFound(f"plan {plan_id} has no published results")
+    if plan.status not in ("approved", "drawn", "closed"):
+        raise NotFound(f"plan {plan_id} is not approved yet")
     return PlanResults(
         plan_id=plan.id,
+        status=plan.status,  # type: ignore[arg-type]
+        seed_sha256=plan.seed_sha256,
+        seed=plan.seed if plan.status != "approved" else None,
+        candidate_count=plan.candidate_count,
+        candidates_sha256=plan.candidates_sha256,
+        quotas=plan.quotas,
         title=plan.title,
         authority=plan.authority,
         period_start=plan.period_start,
