@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from services.common import migrate
 from tests.support import Backend, drop_pg_database, fresh_database_url
 
-BEFORE = "c3e8f5a1d940"  # the head before classified supervision
+BEFORE = "7c1b9e4d2f60"  # the head before classified supervision
 REVISION = "2c219891085d"
 
 

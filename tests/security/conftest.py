@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from services.common.clock import FrozenClock
+from services.common.gtin import check_digit
 from services.common.roles import Role
 from tests.complaints.rewards_support import concluded_report, record
 from tests.registry.test_lists import act, blacklist, entry_body, propose, repair_body
@@ -61,6 +62,12 @@ class RegistryWorld:
     open_warning: str  # a warning (repeated substantiated complaints), open
     assessed_warning: str  # another, assessed, with a published notice
     notice_id: str
+    prefix: str = "6907777"  # a company prefix of `own`
+    gtin: str = ""  # an item of `own` under `prefix`
+
+
+def gtin_of(body: str) -> str:
+    return body + str(check_digit(body))
 
 
 @dataclass
@@ -117,6 +124,18 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         declarations.append(declared.json()["id"])
     sample = await client.post("/v1/standards/samples", json={"n": 2}, headers=reg)
     assert sample.status_code == 201, sample.text
+    prefix = await client.post(
+        "/v1/company-prefixes",
+        json={"prefix": "6907777", "uscc": own, "registered_on": "2026-01-01"},
+        headers=reg,
+    )
+    assert prefix.status_code == 201, prefix.text
+    item = await client.post(
+        f"/v1/enterprises/{own}/products",
+        json={"gtin": gtin_of("690777700000"), "name": "安全测试纯牛奶"},
+        headers=reg,
+    )
+    assert item.status_code == 201, item.text
     supervision = await seed_supervision(client, tokens, (served, proposed))
     return RegistryWorld(
         own=own,
@@ -135,6 +154,7 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         standard_id=declarations[0],
         withdrawable=declarations[1:],
         sample_id=sample.json()["id"],
+        gtin=item.json()["gtin"],
         **supervision,
     )
 

@@ -1,7 +1,7 @@
 """classified supervision and early warning
 
 Revision ID: 2c219891085d
-Revises: c3e8f5a1d940
+Revises: 7c1b9e4d2f60
 Create Date: 2026-12-02 03:50:39.954971
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import services.common.db
 
 revision: str = "2c219891085d"
-down_revision: str | None = "c3e8f5a1d940"
+down_revision: str | None = "7c1b9e4d2f60"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
