@@ -7,7 +7,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import audit, calendar, contracts, dev, imports, lists, outbox, standards, tokens
+from services.cli import (
+    audit,
+    calendar,
+    contracts,
+    dev,
+    imports,
+    lists,
+    outbox,
+    standards,
+    supervision,
+    tokens,
+)
+from services.registry.supervision import classes as risk_classes
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -62,6 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     lists.add_parser(sub)
     standards.add_parser(sub)
     calendar.add_parser(sub)
+    supervision.add_parser(sub)
 
     p = sub.add_parser("contracts", help="export (or --check) the OpenAPI documents in contracts/")
     p.add_argument("--check", action="store_true")
@@ -71,6 +84,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    risk_classes.install()  # every write from the command line keeps risk classes current too
     return int(args.run(args) or 0)
 
 

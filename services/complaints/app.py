@@ -23,6 +23,7 @@ from services.complaints.policy import load_policy
 from services.complaints.rewards.router import handlers as rewards_handlers
 from services.complaints.rewards.router import public as rewards_public
 from services.complaints.settings import ComplaintsSettings
+from services.complaints.stats.aggregates import router as aggregates_router
 from services.complaints.stats.router import router as stats_router
 
 
@@ -74,7 +75,15 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         settings,
         title="Quality complaints",
         description="Hotline complaints and reports, their workflow, and the feed to the registry.",
-        routers=[public, handlers, stats_router, rewards_public, rewards_handlers, notifications_router],
+        routers=[
+            public,
+            handlers,
+            stats_router,
+            rewards_public,
+            rewards_handlers,
+            notifications_router,
+            aggregates_router,
+        ],
         startup=background,
         state={
             "clock": clock,

@@ -13,6 +13,8 @@ from services.common.devkeys import (
     COMPLAINTS_KEY_NAME,
     DEV_ISSUER,
     DEV_KEY_NAME,
+    REGISTRY_ISSUER,
+    REGISTRY_KEY_NAME,
     jwks_path,
     keys_dir,
 )
@@ -84,6 +86,12 @@ class ComplaintsSettings(ServiceSettings):
                     issuer=DEV_ISSUER,
                     jwks=str(jwks_path(self.data_dir, DEV_KEY_NAME)),
                     roles=[Role.handler, Role.regulator],
+                ),
+                # The registry's signal job reads complaint aggregates (no personal data) as a service.
+                TrustedIssuer(
+                    issuer=REGISTRY_ISSUER,
+                    jwks=str(jwks_path(self.data_dir, REGISTRY_KEY_NAME)),
+                    roles=[Role.service],
                 ),
             ]
         if self.signing_key_file is None:

@@ -23,14 +23,20 @@ from services.registry.partners.dispatch import webhook_dispatch
 from services.registry.partners.router import router as partners_router
 from services.registry.portal.products import router as portal_products_router
 from services.registry.portal.router import router as portal_router
+from services.registry.portal.supervision_pages import router as supervision_pages
 from services.registry.products.router import router as products_router
 from services.registry.settings import RegistrySettings
 from services.registry.standards.reference import load_reference
 from services.registry.standards.router import router as standards_router
+from services.registry.supervision import classes as risk_classes
+from services.registry.supervision.router import router as supervision_router
+from services.registry.supervision.tasks_router import router as inspection_tasks_router
+from services.registry.warnings.job import periodic_signals
+from services.registry.warnings.router import router as warnings_router
 
 
 def background_tasks(settings: RegistrySettings) -> Startup:
-    """What runs beside the API: the webhook dispatcher, and the list sweep where configured."""
+    """What runs beside the API: the webhook dispatcher, the list sweep and signals where configured."""
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
@@ -39,6 +45,8 @@ def background_tasks(settings: RegistrySettings) -> Startup:
                 await stack.enter_async_context(periodic_sweep(app))
             if settings.webhooks_enabled:
                 await stack.enter_async_context(webhook_dispatch(app))
+            if settings.signals_interval_seconds > 0:
+                await stack.enter_async_context(periodic_signals(app))
             yield
 
     return run
@@ -51,6 +59,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
     rules = load_rules(settings.rules_file)
     list_rules = load_list_rules()
     list_rules.check_against(rules)
+    risk_classes.install()
     return build_app(
         settings,
         title="Quality-credit registry",
@@ -63,6 +72,10 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             ledger_router,
             standards_router,
             products_router,
+            supervision_router,
+            inspection_tasks_router,
+            warnings_router,
+            supervision_pages,
             portal_router,
             portal_products_router,
         ],

@@ -12,7 +12,10 @@ from services.common.devkeys import (
     COMPLAINTS_KEY_NAME,
     DEV_ISSUER,
     DEV_KEY_NAME,
+    REGISTRY_ISSUER,
+    REGISTRY_KEY_NAME,
     jwks_path,
+    keys_dir,
 )
 from services.common.roles import Role
 from services.common.settings import ServiceSettings, TrustedIssuer
@@ -64,8 +67,18 @@ class RegistrySettings(ServiceSettings):
     standards_max_document_bytes: int = Field(700_000, ge=1024)
     standards_sample_cooldown_days: int = Field(365, ge=0, le=3650)
 
+    # Early warning: seconds between in-process signal runs (0 leaves it to `qcr warnings run`), the
+    # lease a run holds (replicas skip a run another holds), and the registry's own service key for
+    # reading complaint aggregates from the complaints service.
+    signals_interval_seconds: float = Field(0, ge=0)
+    signals_lease_seconds: float = Field(300, gt=0)
+    service_signing_key_file: Path | None = None
+    service_issuer: str = REGISTRY_ISSUER
+
     @model_validator(mode="after")
     def _dev_issuers(self) -> RegistrySettings:
+        if self.service_signing_key_file is None and not self.is_production:
+            self.service_signing_key_file = keys_dir(self.data_dir) / f"{REGISTRY_KEY_NAME}.pem"
         if not self.trusted_issuers and not self.is_production:
             self.trusted_issuers = [
                 TrustedIssuer(

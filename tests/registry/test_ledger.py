@@ -120,7 +120,10 @@ async def test_feed_and_audit_stay_ordered_under_concurrent_writers(
     assert sum(c["kind"] == "grade_changed" for c in changes) == len(codes) * 3
     async with registry_app.state.sessions() as session:
         checked, broken = await ledger.verify(session)
-    assert broken is None and checked == len(codes) * (1 + 3 + 3)  # registered, 3 events, 3 grade changes
+    # registered, 3 events, 3 grade changes; and each risk-class change (on the feed too)
+    risk_changes = sum(c["kind"] == "risk_class_changed" for c in changes)
+    assert risk_changes >= len(codes)  # at least the first class of each
+    assert broken is None and checked == len(codes) * (1 + 3 + 3) + risk_changes
 
 
 async def test_every_partner_lookup_is_logged_with_its_purpose(
@@ -172,10 +175,13 @@ async def test_audit_trail_records_and_a_tampered_row_is_named(
     trail = (await registry.get("/v1/audit", params={"uscc": code(1)}, headers=reg)).json()["items"]
     assert [e["action"] for e in trail] == [
         "enterprise.registered",
+        "risk_class.changed",  # first class: A
         "credit_event.recorded",
         "grade.changed",
+        "risk_class.changed",  # grade C: class B
         "credit_event.revoked",
         "grade.changed",
+        "risk_class.changed",  # back to A
     ]
     assert all(b["prev_hash"] == a["hash"] for a, b in itertools.pairwise(trail))
     head = (await registry.get("/v1/audit/head")).json()
@@ -191,7 +197,7 @@ async def test_audit_trail_records_and_a_tampered_row_is_named(
     intact = await asyncio.to_thread(
         subprocess.run, command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
-    assert intact.returncode == 0 and "intact: 5 entries" in intact.stdout
+    assert intact.returncode == 0 and "intact: 8 entries" in intact.stdout
     async with registry_app.state.engine.begin() as conn:  # behind the service's back
         await conn.execute(text("UPDATE audit_entry SET actor = 'regulator:someone-else' WHERE seq = 2"))
     broken = await asyncio.to_thread(

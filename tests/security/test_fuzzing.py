@@ -119,6 +119,10 @@ async def fuzz_registry(backend: Backend, keys_dir: Path, tokens: Tokens) -> Asy
                 "statement_id": world.statement_id,
                 "application_id": world.application_id,
                 "list_name": "black",
+                "plan_id": world.drawn_plan,
+                "task_id": world.task_id,
+                "warning_id": world.open_warning,
+                "notice_id": world.notice_id,
             }
             yield Target(client, load_schema(app), seeded, world.own)
         finally:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -30,7 +30,20 @@ FEED_KINDS = (
     "enterprise_updated",
     "enterprise_deregistered",
     "declaration_flagged",
+    "risk_class_changed",
+    "risk_notice_published",
 )
+
+# Called after every entry, in the same transaction: what has to follow a credit-affecting write
+# (today the risk class). It becomes one subscriber of the core's domain-event unit of work.
+Subscriber = Callable[..., Awaitable[None]]
+_subscribers: list[Subscriber] = []
+
+
+def subscribe(subscriber: Subscriber) -> None:
+    """Register `subscriber(session, *, action, uscc, data, now)`; idempotent."""
+    if subscriber not in _subscribers:
+        _subscribers.append(subscriber)
 
 
 def canonical(value: Any) -> str:
@@ -106,6 +119,8 @@ async def record(
         assert change in FEED_KINDS, change
         session.add(Change(kind=change, uscc=uscc, data=data, at=now))
     await session.flush()
+    for subscriber in _subscribers:
+        await subscriber(session, action=action, uscc=uscc, data=data, now=now)
     return entry
 
 

@@ -191,11 +191,6 @@ class SampleCreate(BaseModel):
     region: str | None = Field(default=None, pattern=r"^\d{2,6}$", description="division code prefix")
     product: Line(100) | None = Field(default=None, description="product word")  # type: ignore[valid-type]
     type: StandardType | None = None
-    seed: str | None = Field(
-        default=None,
-        pattern=r"^[0-9A-Za-z_.:-]{1,64}$",
-        description="e.g. a publicly drawn number; one is generated when omitted",
-    )
     note: Line(500) | None = None  # type: ignore[valid-type]
 
 
@@ -327,7 +322,9 @@ class StandardOut(StandardSummary):
 class SampleOut(BaseModel):
     id: uuid.UUID
     method: str
-    seed: str
+    status: Literal["committed", "drawn"]
+    seed_sha256: str = Field(description="SHA-256 (hex) of the seed, published before the draw")
+    seed: str | None = Field(description="revealed at the draw; null while committed")
     n: int
     filters: dict[str, Any]
     cooldown_days: int
@@ -335,13 +332,16 @@ class SampleOut(BaseModel):
     candidates_sha256: str
     chosen: list[StandardSummary]
     note: str | None
-    drawn_at: datetime
+    committed_at: datetime
+    drawn_at: datetime | None
 
 
 class SampleCandidates(BaseModel):
     sample_id: uuid.UUID
     method: str
-    seed: str
+    status: Literal["committed", "drawn"]
+    seed_sha256: str
+    seed: str | None
     n: int
     candidates: list[uuid.UUID]
     chosen: list[uuid.UUID]
