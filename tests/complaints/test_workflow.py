@@ -1,4 +1,5 @@
 import asyncio
+import json
 from datetime import timedelta
 
 import httpx
@@ -129,22 +130,34 @@ async def test_overdue_cases_are_listed(
     assert [c["id"] for c in listed["items"]] == [on_time["id"]]
 
 
-async def test_duplicate_reports_are_linked_not_dropped(
+async def test_duplicate_reports_are_linked_for_handlers_and_never_told_to_the_public(
     complaints: httpx.AsyncClient, tokens: Tokens, clock: FrozenClock
 ) -> None:
+    handler = tokens(Role.handler)
+
+    async def linked(case: dict[str, str]) -> str | None:
+        detail = await complaints.get(f"/v1/complaints/{case['id']}", headers=handler)
+        return detail.json()["duplicate_of"]
+
     first = await _file(complaints, kind="report", reporter=None)
+    # The enterprise itself could file this one to probe for reports against it: the public answer
+    # must not differ from the one for a first report, and must not name the other case.
     second = await _file(complaints, kind="report", reporter=None)
-    other_category = await _file(complaints, kind="report", reporter=None, category="计量")
+    assert "duplicate_of" not in second and first["id"] not in json.dumps(second)
+    assert set(second) == set(first)
+    other_category = await _file(complaints, kind="report", reporter=None, category="measurement")
     own_dispute = await _file(complaints)
-    assert first["duplicate_of"] is None
-    assert second["duplicate_of"] == first["id"]
-    assert other_category["duplicate_of"] is None and own_dispute["duplicate_of"] is None
+    assert await linked(first) is None
+    assert await linked(second) == first["id"]
+    assert await linked(other_category) is None and await linked(own_dispute) is None
+    tracked = await complaints.get(f"/v1/complaints/track/{second['tracking_code']}")
+    assert first["id"] not in tracked.text and "duplicate" not in tracked.text
     clock.advance(timedelta(days=31))
     later = await _file(complaints, kind="report", reporter=None)
-    assert later["duplicate_of"] is None
-    handler = tokens(Role.handler)
+    assert await linked(later) is None
     listed = (await complaints.get("/v1/complaints", headers=handler)).json()["items"]
     assert len(listed) == 5
+    assert {c["id"]: c["duplicate_of"] for c in listed}[second["id"]] == first["id"]
 
 
 async def test_stats_count_and_closure_rate(

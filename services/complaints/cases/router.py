@@ -105,7 +105,6 @@ async def file_complaint(
         kind=complaint.kind,
         status=complaint.status,
         deadlines=deadlines(complaint),
-        duplicate_of=complaint.duplicate_of,
     )
 
 

@@ -81,12 +81,14 @@ class Deadlines(BaseModel):
 
 
 class ComplaintCreated(BaseModel):
+    """The public answer to a filing. It says nothing about other cases (not even whether one on the
+    same enterprise is open): the target enterprise could otherwise file to probe for reports."""
+
     id: uuid.UUID
     tracking_code: str
     kind: str
     status: str
     deadlines: Deadlines
-    duplicate_of: uuid.UUID | None
 
 
 class TrackStep(BaseModel):

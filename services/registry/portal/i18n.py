@@ -233,10 +233,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "filed_kind_complaint": ("投诉", "complaint"),
     "filed_kind_report": ("举报", "report"),
     "filed_accept_by": ("受理决定期限", "Decision on acceptance due by"),
-    "filed_duplicate": (
-        "该线索与已有案件相同，将合并办理。",
-        "This matches a case already open; they will be handled together.",
-    ),
     "track_this": ("查看办理进度", "Track this case"),
     "unavailable_title": ("暂时无法办理", "Temporarily unavailable"),
     "unavailable_text": (
