@@ -13,6 +13,7 @@ from services.common.app import build_app
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys
 from services.common.ratelimit import RateLimiter
+from services.complaints.caching import NoStoreMiddleware
 from services.complaints.cases.router import handlers, public
 from services.complaints.confidential import Vault, dev_key
 from services.complaints.outbox.dispatcher import Dispatcher
@@ -42,7 +43,7 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    return build_app(
+    app = build_app(
         settings,
         title="Quality complaints",
         description="Hotline complaints and reports, their workflow, and the feed to the registry.",
@@ -56,3 +57,5 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
             "rate_limits": {"intake": settings.intake_rate, "tracking": settings.tracking_rate},
         },
     )
+    app.add_middleware(NoStoreMiddleware)
+    return app

@@ -22,6 +22,7 @@ async def test_intake_answers_tracking_code_and_legal_deadlines(
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["status"] == "received" and body["kind"] == "complaint"
+    assert response.headers["cache-control"] == "no-store"  # it carries the tracking code
     assert len(body["tracking_code"]) == 19 and body["tracking_code"].count("-") == 3
     calendar = load_calendar()
     assert body["deadlines"]["accept_by"].startswith(calendar.deadline(clock.now(), 7).date().isoformat())
@@ -88,6 +89,8 @@ async def test_tracking_is_public_and_reveals_no_personal_data(
     code_ = created["tracking_code"]
     answer = await complaints.get(f"/v1/complaints/track/{code_}")
     assert answer.status_code == 200
+    # The code is the only key to the case: no shared cache (proxy, browser) may keep the answer.
+    assert answer.headers["cache-control"] == "no-store"
     assert answer.json()["status"] == "received"
     for secret in ("王小明", "13800138000", "wxm@example.cn", created["id"]):
         assert secret not in answer.text
@@ -96,6 +99,7 @@ async def test_tracking_is_public_and_reveals_no_personal_data(
     for wrong in ("AAAA-AAAA-AAAA-AAAA", created["id"]):
         missing = await complaints.get(f"/v1/complaints/track/{wrong}")
         assert missing.status_code == 404 and missing.json()["detail"] == "no case with this tracking code"
+        assert missing.headers["cache-control"] == "no-store"
 
 
 async def test_public_routes_are_rate_limited_and_recover(
@@ -107,6 +111,7 @@ async def test_public_routes_are_rate_limited_and_recover(
     limited = await complaints.get("/v1/complaints/track/AAAA-BBBB-CCCC-DDDD")
     assert int(limited.headers["retry-after"]) >= 1
     assert limited.headers["content-type"] == "application/problem+json"
+    assert limited.headers["cache-control"] == "no-store"
     complaints_app.state.rate_limits["intake"] = (1, 60)
     assert (await complaints.post("/v1/complaints", json=complaint_body())).status_code == 201
     assert (await complaints.post("/v1/complaints", json=complaint_body())).status_code == 429
