@@ -10,6 +10,7 @@ from sqlalchemy import text
 from services.common.clock import FrozenClock
 from services.common.roles import Role
 from services.common.workdays import load_calendar
+from services.complaints.categories import load_categories
 from tests.support import Tokens, code, complaint_body
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -43,6 +44,9 @@ async def test_intake_answers_tracking_code_and_legal_deadlines(
         ({"target_uscc": code(1)[:17] + "Z"}, "target_uscc", "not allowed"),
         ({"target_uscc": None}, "request", "target_name"),
         ({"kind": "gossip"}, "kind", "complaint"),
+        # Free text would leave the service in the credit event: only a configured code is taken.
+        ({"category": "食品安全"}, "category", "'food_safety'"),
+        ({"category": "bench-1"}, "category", "'other'"),
         ({"description": ""}, "description", "at least"),
         ({"reporter": {"name": "王", "phone": "call me"}}, "reporter.phone", "phone number"),
     ],
@@ -164,3 +168,16 @@ async def test_anonymous_report_is_accepted(complaints: httpx.AsyncClient, token
         await complaints.get(f"/v1/complaints/{created.json()['id']}", headers=tokens(Role.handler))
     ).json()
     assert detail["anonymous"] is True and detail["reporter"] is None
+
+
+async def test_categories_are_the_configured_codes(complaints: httpx.AsyncClient, tokens: Tokens) -> None:
+    codes = [c.code for c in load_categories()]
+    assert {"food_safety", "measurement", "other"} <= set(codes)
+    schema = (await complaints.get("/openapi.json")).json()["components"]["schemas"]
+    assert schema["ComplaintCreate"]["properties"]["category"]["$ref"].endswith("/Category")
+    assert schema["Category"]["enum"] == codes
+    for code_ in codes:
+        filed = await complaints.post("/v1/complaints", json=complaint_body(category=code_))
+        assert filed.status_code == 201, filed.text
+    listed = (await complaints.get("/v1/complaints", headers=tokens(Role.handler))).json()["items"]
+    assert sorted(c["category"] for c in listed) == sorted(codes)

@@ -39,6 +39,8 @@ async def test_full_path_and_outbox_row_without_personal_data(
     assert message.payload["kind"] == "complaint_substantiated"
     assert message.payload["source_ref"] == case["id"] and message.payload["severity"] == "severe"
     assert "王小明" not in str(message.payload) and "13800138000" not in str(message.payload)
+    # Only the category code crosses to the registry, never text a person typed.
+    assert message.payload["summary"] == "complaint: food_safety"
     closed = (await move(complaints, handler, case["id"], "close")).json()
     assert closed["status"] == "closed"
     track = (await complaints.get(f"/v1/complaints/track/{case['tracking_code']}")).json()
@@ -165,7 +167,7 @@ async def test_stats_count_and_closure_rate(
 ) -> None:
     handler = tokens(Role.handler)
     quick = await _file(complaints)
-    await _file(complaints, channel="12365", category="计量")
+    await _file(complaints, channel="12365", category="measurement")
     await move(complaints, handler, quick["id"], "reject")
     clock.advance(timedelta(days=20))
     stats = await complaints.get(
@@ -184,3 +186,22 @@ async def test_stats_count_and_closure_rate(
         "/v1/stats", params={"from": "2026-12-01", "to": "2026-11-01"}, headers=handler
     )
     assert bad.status_code == 422
+
+
+async def test_a_findings_category_is_a_code_and_is_what_the_registry_reads(
+    complaints: httpx.AsyncClient, complaints_app: FastAPI, tokens: Tokens
+) -> None:
+    handler = tokens(Role.handler)
+    case = await _file(complaints)
+    await move(complaints, handler, case["id"], "accept", "investigate")
+    url = f"/v1/complaints/{case['id']}/transitions"
+    free_text = {"action": "substantiate", "finding": {"severity": "minor", "category": "虚假宣传，夸大功效"}}
+    refused = await complaints.post(url, json=free_text, headers=handler)
+    assert refused.status_code == 422 and "'advertising'" in refused.json()["detail"]
+    coded = {"action": "substantiate", "finding": {"severity": "minor", "category": "advertising"}}
+    done = await complaints.post(url, json=coded, headers=handler)
+    assert done.status_code == 200, done.text
+    assert done.json()["finding"] == {"severity": "minor", "category": "advertising"}
+    async with complaints_app.state.sessions() as session:
+        message = (await session.execute(select(OutboxMessage))).scalar_one()
+    assert message.payload["summary"] == "complaint: advertising"

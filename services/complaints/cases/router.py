@@ -183,6 +183,7 @@ async def _detail(session: SessionDep, c: Complaint, ctx: ContextDep) -> Complai
     return ComplaintDetail(
         **summary(c, ctx.now).model_dump(),
         tracking_code=c.tracking_code,
+        category_as_filed=c.category_as_filed,
         description=c.description,
         reporter=reporter,
         anonymous=c.anonymous,

@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
+from enum import StrEnum
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.common.text import Line, Text
 from services.common.uscc import UsccChecked
+from services.complaints.categories import category_codes
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
@@ -29,6 +31,8 @@ def _email(value: str) -> str:
 
 
 Kind = Literal["complaint", "report"]
+# The configured category codes (categories.toml): an enum in OpenAPI, a 422 naming them otherwise.
+Category = StrEnum("Category", {code: code for code in category_codes()})  # type: ignore[misc]
 Severity = Literal["minor", "major", "severe"]
 
 
@@ -56,7 +60,7 @@ class ComplaintCreate(BaseModel):
     channel: str = Field(min_length=1, max_length=16, description="hotline or channel, e.g. 12315, web")
     target_uscc: UsccChecked | None = None  # type: ignore[valid-type]
     target_name: Line(200) | None = None  # type: ignore[valid-type]
-    category: Line(64)  # type: ignore[valid-type]
+    category: Category = Field(description="a category code (categories.toml), e.g. food_safety")
     product: Line(200) | None = None  # type: ignore[valid-type]
     description: Text(5000) = Field(min_length=5)  # type: ignore[valid-type]
     attachments: list[AttachmentIn] = Field(default=[], max_length=3)
@@ -113,7 +117,7 @@ class Finding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     severity: Severity
-    category: Line(64) | None = None  # type: ignore[valid-type]
+    category: Category | None = Field(None, description="the category found, when not the one filed")
 
 
 class TransitionCreate(BaseModel):
@@ -169,6 +173,9 @@ class ComplaintDetail(ComplaintSummary):
     """The handler's view: everything, reporter identity included."""
 
     tracking_code: str
+    category_as_filed: str | None = Field(
+        description="the free text a case was filed under before categories were codes (older cases)"
+    )
     description: str
     reporter: ReporterOut | None
     anonymous: bool

@@ -67,7 +67,7 @@ async def _open_duplicate(session: AsyncSession, data: ComplaintCreate, ctx: Con
         select(Complaint.id, Complaint.duplicate_of)
         .where(
             Complaint.target_uscc == data.target_uscc,
-            Complaint.category == data.category,
+            Complaint.category == str(data.category),
             Complaint.kind == "report",
             Complaint.status.in_(OPEN_STATES),
             Complaint.received_at >= since,
@@ -96,7 +96,7 @@ async def intake(
         channel=data.channel,
         target_uscc=data.target_uscc,
         target_name=data.target_name,
-        category=data.category,
+        category=str(data.category),
         product=data.product,
         description=data.description,
         status="received",
@@ -197,7 +197,7 @@ async def transition(
         complaint.closed_at = ctx.now
     if data.finding is not None:
         complaint.finding_severity = data.finding.severity
-        complaint.finding_category = data.finding.category or complaint.category
+        complaint.finding_category = str(data.finding.category or complaint.category)
     if data.outcome is not None:
         complaint.outcome = data.outcome
     session.add(
