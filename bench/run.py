@@ -174,7 +174,7 @@ def feed_latency(complaints: str, registry: str, data_dir: Path, code: str, case
     regulator = {"Authorization": f"Bearer {mint(data_dir, Role.regulator)}"}
     latencies = []
     with httpx.Client(timeout=10) as client:
-        for i in range(cases):
+        for _ in range(cases):
             filed = client.post(
                 f"{complaints}/v1/complaints",
                 json={
