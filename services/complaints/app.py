@@ -16,7 +16,7 @@ from services.common.ratelimit import RateLimiter
 from services.complaints.caching import NoStoreMiddleware
 from services.complaints.cases.router import handlers, public
 from services.complaints.confidential import Vault, dev_key
-from services.complaints.outbox.dispatcher import Dispatcher
+from services.complaints.outbox.dispatcher import Dispatcher, OutboxMetrics
 from services.complaints.policy import load_policy
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.stats.router import router as stats_router
@@ -34,7 +34,9 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         if not settings.dispatch_enabled:
             yield
             return
-        app.state.dispatcher = Dispatcher(sessions=app.state.sessions, settings=settings, clock=clock)
+        app.state.dispatcher = Dispatcher(
+            sessions=app.state.sessions, settings=settings, clock=clock, metrics=app.state.outbox_metrics
+        )
         task = asyncio.create_task(app.state.dispatcher.run_forever(), name="outbox-dispatcher")
         try:
             yield
@@ -57,5 +59,6 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
             "rate_limits": {"intake": settings.intake_rate, "tracking": settings.tracking_rate},
         },
     )
+    app.state.outbox_metrics = OutboxMetrics(app.state.metrics.registry)
     app.add_middleware(NoStoreMiddleware)
     return app

@@ -84,6 +84,27 @@ async def claim(
     return sorted((Claimed(r.id, r.uscc, r.payload, r.attempts) for r in rows), key=lambda c: c.id)
 
 
+async def renew(
+    session: AsyncSession, *, ids: Sequence[int], worker: str, now: datetime, lease: timedelta
+) -> set[int]:
+    """Extend this worker's lease on the rows it still holds; returns those ids (the others were
+    taken over after a lapse, or are done, and must not be sent by this worker)."""
+    if not ids:
+        return set()
+    statement = (
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(ids)),
+            OutboxMessage.leased_by == worker,
+            OutboxMessage.status == "pending",
+            OutboxMessage.leased_until.is_not(None),
+        )
+        .values(leased_until=now + lease)
+        .returning(OutboxMessage.id)
+    )
+    return set((await session.execute(statement)).scalars())
+
+
 async def _owned(session: AsyncSession, message_id: int, worker: str) -> OutboxMessage | None:
     statement = (
         select(OutboxMessage)
@@ -150,6 +171,17 @@ async def retry(session: AsyncSession, *, message_id: int, now: datetime) -> Out
     message.next_attempt_at = now
     message.leased_until = None
     return message
+
+
+async def retry_all_failed(session: AsyncSession, *, now: datetime) -> int:
+    """Queue every parked message again (after the cause is fixed); returns how many."""
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "failed")
+        .values(status="pending", next_attempt_at=now, leased_until=None, leased_by=None)
+        .returning(OutboxMessage.id)
+    )
+    return len((await session.execute(statement)).all())
 
 
 async def status_for(session: AsyncSession, complaint_id: Any) -> str | None:

@@ -299,6 +299,8 @@ CHANNELS: dict[str, tuple[str, str]] = {
     "letter": ("信件", "letter"),
     "visit": ("来访", "in person"),
 }
+
+
 @dataclass(frozen=True)
 class Locale:
     lang: str
