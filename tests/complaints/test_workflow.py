@@ -1,14 +1,16 @@
 import asyncio
 import json
+import uuid
 from datetime import timedelta
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from services.common.clock import FrozenClock
 from services.common.roles import Role
 from services.common.workdays import load_calendar
+from services.complaints.cases.models import Complaint
 from services.complaints.outbox.models import OutboxMessage
 from tests.support import Tokens, code, complaint_body, move
 
@@ -205,3 +207,90 @@ async def test_a_findings_category_is_a_code_and_is_what_the_registry_reads(
     async with complaints_app.state.sessions() as session:
         message = (await session.execute(select(OutboxMessage))).scalar_one()
     assert message.payload["summary"] == "complaint: advertising"
+
+
+PILOT = "91350100M0001TGQXM"  # a legal early pilot code that fails the check characters
+
+
+async def test_a_case_without_a_resolved_code_cannot_be_substantiated_until_a_handler_matches_it(
+    complaints: httpx.AsyncClient, complaints_app: FastAPI, tokens: Tokens
+) -> None:
+    handler = tokens(Role.handler)
+    case = await _file(
+        complaints, kind="report", reporter=None, target_uscc=None, target_name="福州某试点企业"
+    )
+    await move(complaints, handler, case["id"], "accept", "investigate")
+    url = f"/v1/complaints/{case['id']}"
+    finding = {"action": "substantiate", "finding": {"severity": "major"}}
+    # It would never become a credit event: refused, saying what to do.
+    refused = await complaints.post(f"{url}/transitions", json=finding, headers=handler)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["missing"] == "target_uscc" and "/target" in refused.json()["detail"]
+    assert (await complaints.get(url, headers=handler)).json()["status"] == "investigating"
+    # A pilot code fails the check: only with a reason on record.
+    unchecked = await complaints.put(f"{url}/target", json={"target_uscc": PILOT}, headers=handler)
+    assert unchecked.status_code == 422 and "check" in unchecked.json()["detail"]
+    matched = await complaints.put(
+        f"{url}/target",
+        json={"target_uscc": PILOT.lower(), "check_override_reason": "早期试点代码，登记机关确认有效"},
+        headers=handler,
+    )
+    assert matched.status_code == 200, matched.text
+    body = matched.json()
+    assert body["target_uscc"] == PILOT and body["target_name"] == "福州某试点企业"
+    assert (
+        body["transitions"][-1]["action"] == "set_target"
+        and "早期试点代码" in body["transitions"][-1]["note"]
+    )
+    done = await complaints.post(f"{url}/transitions", json=finding, headers=handler)
+    assert done.status_code == 200 and done.json()["feed_status"] == "pending"
+    async with complaints_app.state.sessions() as session:
+        message = (await session.execute(select(OutboxMessage))).scalar_one()
+    assert message.uscc == PILOT
+    track = (await complaints.get(f"/v1/complaints/track/{case['tracking_code']}")).json()
+    assert [s["status"] for s in track["steps"]] == ["received", "accepted", "investigating", "substantiated"]
+    assert PILOT not in json.dumps(track)
+
+
+async def test_matching_a_substantiated_case_queues_or_redirects_its_credit_event(
+    complaints: httpx.AsyncClient, complaints_app: FastAPI, tokens: Tokens
+) -> None:
+    handler = tokens(Role.handler)
+    case = await _file(complaints)
+    await move(complaints, handler, case["id"], "accept", "investigate", "substantiate")
+    url = f"/v1/complaints/{case['id']}/target"
+    # The registry parked it (unknown enterprise): the handler names the right one and it goes again.
+    async with complaints_app.state.sessions() as session, session.begin():
+        await session.execute(
+            update(OutboxMessage).values(status="failed", last_error="registry answered 404")
+        )
+    moved = await complaints.put(url, json={"target_uscc": code(2)}, headers=handler)
+    assert moved.status_code == 200 and moved.json()["feed_status"] == "pending"
+    async with complaints_app.state.sessions() as session:
+        message = (await session.execute(select(OutboxMessage))).scalar_one()
+    assert message.uscc == code(2) and message.status == "pending"
+    # Once delivered, the credit event is the registry's: changing the target is refused.
+    async with complaints_app.state.sessions() as session, session.begin():
+        await session.execute(update(OutboxMessage).values(status="sent"))
+    late = await complaints.put(url, json={"target_uscc": code(3)}, headers=handler)
+    assert late.status_code == 409 and "revoke" in late.json()["detail"]
+    # A case substantiated before the rule (no code, no credit event) is queued once it is matched.
+    legacy = await _file(complaints, kind="report", reporter=None)
+    await move(complaints, handler, legacy["id"], "accept", "investigate", "substantiate", "close")
+    async with complaints_app.state.sessions() as session, session.begin():
+        await session.execute(
+            delete(OutboxMessage).where(OutboxMessage.complaint_id == uuid.UUID(legacy["id"]))
+        )
+        await session.execute(
+            update(Complaint).where(Complaint.id == uuid.UUID(legacy["id"])).values(target_uscc=None)
+        )
+    assert (await complaints.get(f"/v1/complaints/{legacy['id']}", headers=handler)).json()[
+        "feed_status"
+    ] is None
+    queued = await complaints.put(
+        f"/v1/complaints/{legacy['id']}/target", json={"target_uscc": code(1)}, headers=handler
+    )
+    assert queued.status_code == 200 and queued.json()["feed_status"] == "pending"
+    assert queued.json()["status"] == "closed"
+    # Handlers only.
+    assert (await complaints.put(url, json={"target_uscc": code(2)})).status_code == 401

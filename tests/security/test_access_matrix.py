@@ -193,6 +193,7 @@ def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
         "POST /v1/complaints/{complaint_id}/transitions": Call(
             f"{case}/transitions", json={"action": "accept"}
         ),
+        "PUT /v1/complaints/{complaint_id}/target": Call(f"{case}/target", json={"target_uscc": code(1)}),
         "GET /v1/stats": Call("/v1/stats"),
     }
 

@@ -32,6 +32,7 @@ from services.complaints.cases.schemas import (
     Deadlines,
     Finding,
     ReporterOut,
+    TargetSet,
     TrackingAnswer,
     TrackStep,
     TransitionCreate,
@@ -122,7 +123,7 @@ async def track_complaint(
     steps = [TrackStep(status="received", at=c.received_at)] + [
         TrackStep(status=t.to_status, at=t.at)
         for t in await service.transitions_of(session, c.id)
-        if t.action != "extend"
+        if t.to_status != t.from_status  # a step is a change of status (not an extension, a match)
     ]
     return TrackingAnswer(
         tracking_code=c.tracking_code,
@@ -252,4 +253,26 @@ async def move_complaint(
     dispatcher = getattr(request.app.state, "dispatcher", None)
     if body.action == "substantiate" and dispatcher is not None:
         background.add_task(dispatcher.wake)  # runs after the commit, so the row is visible
+    return await _detail(session, complaint, ctx)
+
+
+@handlers.put(
+    "/{complaint_id}/target",
+    response_model=ComplaintDetail,
+    responses=responses(401, 403, 404, 409, 422),
+)
+async def set_complaint_target(
+    actor: Handler,
+    complaint_id: uuid.UUID,
+    body: TargetSet,
+    session: SessionDep,
+    ctx: ContextDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> ComplaintDetail:
+    """Match a case to its enterprise's code; a substantiated case's credit event follows (handler)."""
+    complaint = await service.set_target(session, complaint_id=complaint_id, data=body, actor=actor, ctx=ctx)
+    dispatcher = getattr(request.app.state, "dispatcher", None)
+    if dispatcher is not None:
+        background.add_task(dispatcher.wake)
     return await _detail(session, complaint, ctx)

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.common.text import Line, Text
-from services.common.uscc import UsccChecked
+from services.common.uscc import UsccChecked, UsccFormat
 from services.complaints.categories import category_codes
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}$")
@@ -127,6 +127,19 @@ class TransitionCreate(BaseModel):
     note: Text(5000) | None = None  # type: ignore[valid-type]
     outcome: Text(1000) | None = Field(None, description="public outcome shown on the tracking page")  # type: ignore[valid-type]
     finding: Finding | None = None
+
+
+class TargetSet(BaseModel):
+    """A handler names the enterprise a case is about (the code a credit event needs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target_uscc: UsccFormat  # type: ignore[valid-type]
+    target_name: Line(200) | None = None  # type: ignore[valid-type]
+    check_override_reason: Line(500) | None = Field(  # type: ignore[valid-type]
+        None, description="why a code that fails the check characters is right (early pilot codes)"
+    )
+    note: Text(5000) | None = None  # type: ignore[valid-type]
 
 
 class TransitionOut(BaseModel):

@@ -184,6 +184,22 @@ async def retry_all_failed(session: AsyncSession, *, now: datetime) -> int:
     return len((await session.execute(statement)).all())
 
 
+async def message_for(session: AsyncSession, complaint_id: Any) -> OutboxMessage | None:
+    statement = select(OutboxMessage).where(OutboxMessage.complaint_id == complaint_id).with_for_update()
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def redirect(session: AsyncSession, *, message: OutboxMessage, uscc: str, now: datetime) -> None:
+    """An undelivered credit event goes to the case's new enterprise, now."""
+    if message.status == "sent":
+        return
+    message.uscc = uscc
+    message.status = "pending"
+    message.next_attempt_at = now
+    message.leased_until = None
+    message.leased_by = None
+
+
 async def status_for(session: AsyncSession, complaint_id: Any) -> str | None:
     statement = select(OutboxMessage.status).where(OutboxMessage.complaint_id == complaint_id)
     return (await session.execute(statement)).scalar_one_or_none()
