@@ -40,7 +40,7 @@ async def test_intake_answers_tracking_code_and_legal_deadlines(
     ("change", "field", "words"),
     [
         ({"reporter": None}, "request", "reporter.name and reporter.phone"),
-        ({"channel": "999"}, "channel", "accepted: 12315"),
+        ({"channel": "999"}, "channel", "'12315'"),
         ({"target_uscc": code(1)[:17] + "Z"}, "target_uscc", "not allowed"),
         ({"target_uscc": None}, "request", "target_name"),
         ({"kind": "gossip"}, "kind", "complaint"),

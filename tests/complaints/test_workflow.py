@@ -184,10 +184,14 @@ async def test_stats_count_and_closure_rate(
     assert body["due"] == 2 and body["concluded_within_deadline"] == 1
     assert body["closure_rate"] == 0.5 and body["overdue"] == 1
     assert (await complaints.get("/v1/stats", headers=tokens(Role.partner))).status_code == 401
-    bad = await complaints.get(
+    empty = await complaints.get(
         "/v1/stats", params={"from": "2026-12-01", "to": "2026-11-01"}, headers=handler
     )
-    assert bad.status_code == 422
+    assert empty.status_code == 200
+    assert empty.json()["by_status"] == {} and empty.json()["due"] == 0
+    assert empty.json()["closure_rate"] is None
+    bad = await complaints.get("/v1/stats", params={"from": "2026-02-30"}, headers=handler)
+    assert bad.status_code == 422 and "not a calendar day" in bad.json()["detail"]
 
 
 async def test_a_findings_category_is_a_code_and_is_what_the_registry_reads(
