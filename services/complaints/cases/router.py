@@ -234,6 +234,13 @@ async def download_attachment(
     )
 
 
+def _wake_dispatcher(request: Request, background: BackgroundTasks) -> None:
+    """A credit event may be queued: deliver it now. Runs after the commit, so the row is visible."""
+    dispatcher = getattr(request.app.state, "dispatcher", None)
+    if dispatcher is not None:
+        background.add_task(dispatcher.wake)
+
+
 @handlers.post(
     "/{complaint_id}/transitions",
     response_model=ComplaintDetail,
@@ -250,9 +257,8 @@ async def move_complaint(
 ) -> ComplaintDetail:
     """Move a case through the workflow; substantiating queues the registry credit event (handler)."""
     complaint = await service.transition(session, complaint_id=complaint_id, data=body, actor=actor, ctx=ctx)
-    dispatcher = getattr(request.app.state, "dispatcher", None)
-    if body.action == "substantiate" and dispatcher is not None:
-        background.add_task(dispatcher.wake)  # runs after the commit, so the row is visible
+    if body.action == "substantiate":
+        _wake_dispatcher(request, background)
     return await _detail(session, complaint, ctx)
 
 
@@ -272,7 +278,5 @@ async def set_complaint_target(
 ) -> ComplaintDetail:
     """Match a case to its enterprise's code; a substantiated case's credit event follows (handler)."""
     complaint = await service.set_target(session, complaint_id=complaint_id, data=body, actor=actor, ctx=ctx)
-    dispatcher = getattr(request.app.state, "dispatcher", None)
-    if dispatcher is not None:
-        background.add_task(dispatcher.wake)
+    _wake_dispatcher(request, background)
     return await _detail(session, complaint, ctx)
