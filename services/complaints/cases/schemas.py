@@ -15,6 +15,7 @@ from services.common.uscc import USCC_FORMAT, UsccChecked, UsccFormat
 from services.complaints.cases.evidence import CONTENT_PATTERN
 from services.complaints.categories import category_codes
 from services.complaints.policy import load_policy
+from services.complaints.rewards.schemas import RewardPublic
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}$")
 # The server's rule and the documented pattern are one regex; whitespace spelled out (see text.py).
@@ -143,6 +144,8 @@ class ComplaintCreated(BaseModel):
     kind: str
     status: str
     deadlines: Deadlines
+    # rewards hook (issue 20)
+    claim_secret: str | None = Field(None, description="real-name report: reward claim secret, shown once")
 
 
 class TrackStep(BaseModel):
@@ -161,6 +164,7 @@ class TrackingAnswer(BaseModel):
     deadlines: Deadlines
     outcome: str | None
     steps: list[TrackStep]
+    reward: RewardPublic | None = None  # rewards hook (issue 20): amount and status only
 
 
 class Finding(BaseModel):
