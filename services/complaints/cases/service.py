@@ -235,10 +235,10 @@ async def set_target(
         try:
             uscc_rules.check_digits(data.target_uscc)
         except uscc_rules.UsccError as exc:
-            message = f"{exc.message}; an early pilot code needs check_override_reason"
+            reason = f"{exc.message}; an early pilot code needs check_override_reason"
             raise Unprocessable(
-                f"target_uscc: {message}",
-                errors=[{"field": "target_uscc", "rule": exc.rule, "message": message}],
+                f"target_uscc: {reason}",
+                errors=[{"field": "target_uscc", "rule": exc.rule, "message": reason}],
             ) from exc
     message = await outbox.message_for(session, complaint.id)
     if message is not None and message.status == "sent" and message.uscc != data.target_uscc:
