@@ -51,6 +51,10 @@ class Complaint(Base):
     finding_severity: Mapped[str | None] = mapped_column(String(10))
     finding_category: Mapped[str | None] = mapped_column(String(64))
     outcome: Mapped[str | None] = mapped_column(Text)
+    # A barcode named instead of (or as well as) the enterprise; see cases/tracing.py.
+    gtin: Mapped[str | None] = mapped_column(String(14))
+    batch: Mapped[str | None] = mapped_column(String(64))
+    trace_status: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (

@@ -21,7 +21,7 @@ from services.common.pagination import (
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.common.uscc import UsccFormat
-from services.complaints.cases import evidence, service
+from services.complaints.cases import evidence, service, tracing
 from services.complaints.cases.models import Complaint
 from services.complaints.cases.schemas import (
     AttachmentOut,
@@ -94,15 +94,24 @@ def summary(c: Complaint, ctx_now) -> ComplaintSummary:  # type: ignore[no-untyp
     responses=responses(413, 422, 429),
 )
 async def file_complaint(
-    body: ComplaintCreate, session: SessionDep, ctx: ContextDep, request: Request, response: Response
+    body: ComplaintCreate,
+    session: SessionDep,
+    ctx: ContextDep,
+    request: Request,
+    response: Response,
+    registry: tracing.RegistryClientDep,
 ) -> ComplaintCreated:
-    """File a complaint or a report (public; a report may be anonymous)."""
+    """File a complaint or a report (public; a report may be anonymous; a barcode may name the target)."""
     limit = request.app.state.settings.max_attachment_bytes
     files = [
         evidence.decode(i, a.filename, a.content_base64, max_bytes=limit)
         for i, a in enumerate(body.attachments)
     ]
-    complaint = await service.intake(session, data=body, evidence=files, ctx=ctx)
+    found = await tracing.trace(registry, request, body.gtin) if body.gtin and not body.target_uscc else None
+    complaint = await service.intake(
+        session, data=tracing.with_target(body, found) if found else body, evidence=files, ctx=ctx
+    )
+    tracing.record(complaint, body, found)
     response.headers["Location"] = f"/v1/complaints/track/{complaint.tracking_code}"
     return ComplaintCreated(
         id=complaint.id,
@@ -203,6 +212,7 @@ async def _detail(session: SessionDep, c: Complaint, ctx: ContextDep) -> Complai
             for a in await service.attachments_of(session, c.id)
         ],
         feed_status=await outbox.status_for(session, c.id),
+        tracing=tracing.view(c),
     )
 
 

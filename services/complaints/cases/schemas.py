@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from services.common.gtin import GtinChecked
 from services.common.text import WHITESPACE, Line, Text
 from services.common.uscc import USCC_FORMAT, UsccChecked, UsccFormat
 from services.complaints.cases.evidence import CONTENT_PATTERN
@@ -83,7 +84,7 @@ def _present(*names: str) -> list[dict[str, Any]]:
 # The rules of `_rules` below, stated in the schema so a schema-valid filing is one intake takes.
 _INTAKE_RULES: dict[str, Any] = {
     "allOf": [
-        {"anyOf": _present("target_uscc", "target_name")},
+        {"anyOf": _present("target_uscc", "target_name", "gtin")},
         {
             "anyOf": [
                 {"properties": {"kind": {"const": "report"}}},
@@ -113,14 +114,20 @@ class ComplaintCreate(BaseModel):
     target_name: Line(200) | None = None  # type: ignore[valid-type]
     category: Category = Field(description="a category code (categories.toml), e.g. food_safety")
     product: Line(200) | None = None  # type: ignore[valid-type]
+    gtin: GtinChecked | None = Field(
+        None, description="the product's barcode (GTIN); traced to the enterprise when no code is given"
+    )
+    batch: Line(64) | None = Field(None, description="batch or lot number on the product")  # type: ignore[valid-type]
     description: Text(5000) = Field(min_length=5)  # type: ignore[valid-type]
     attachments: list[AttachmentIn] = Field(default=[], max_length=3)
     reporter: Reporter | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> ComplaintCreate:
-        if not self.target_uscc and not self.target_name:
-            raise ValueError("give target_uscc, or target_name when the code is not known")
+        if not self.target_uscc and not self.target_name and not self.gtin:
+            raise ValueError(
+                "give target_uscc, or target_name or the product's gtin when the code is not known"
+            )
         if self.kind == "complaint":
             r = self.reporter
             if r is None or not r.name or not (r.phone or r.email):
@@ -237,6 +244,21 @@ class ComplaintSummary(BaseModel):
     duplicate_of: uuid.UUID | None
 
 
+TraceStatus = Literal["traced", "not_found", "restricted", "unavailable", "named"]
+
+
+class Tracing(BaseModel):
+    """The barcode a case named and the enterprise the registry traced it to."""
+
+    gtin: str
+    batch: str | None
+    status: TraceStatus = Field(
+        description="named: the filer gave the enterprise as well, nothing was traced"
+    )
+    uscc: str | None
+    name: str | None
+
+
 class ReporterOut(BaseModel):
     name: str | None
     phone: str | None
@@ -258,3 +280,4 @@ class ComplaintDetail(ComplaintSummary):
     transitions: list[TransitionOut]
     attachments: list[AttachmentOut]
     feed_status: str | None = Field(description="delivery of the credit event to the registry")
+    tracing: Tracing | None = Field(None, description="the barcode named and whom it traced to")

@@ -10,8 +10,7 @@ import asyncio
 import logging
 import os
 import socket
-import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -38,6 +37,21 @@ TOKEN_TTL_SECONDS = 60
 def signing_key(path: Path) -> SigningKey:
     key = load_private_key(path)
     return SigningKey(kid=public_jwk(key)["kid"], private_key=key, jwks_path=path)
+
+
+def registry_token(key: SigningKey, settings: ComplaintsSettings, now: datetime) -> str:
+    """A short-lived `service` token for the registry, signed with the complaints service's key.
+
+    `now` is the wall clock: the registry judges expiry by its own (not by an injectable clock)."""
+    return sign_token(
+        key,
+        issuer=settings.service_issuer,
+        audience="registry",
+        subject="complaints",
+        role=Role.service,
+        ttl_seconds=TOKEN_TTL_SECONDS,
+        now=now.timestamp(),
+    )
 
 
 class OutboxMetrics:
@@ -81,17 +95,9 @@ class Dispatcher:
         self._wake.set()
 
     def _token(self) -> str:
-        # The registry judges expiry by its wall clock, so the token is minted on ours (not on the
-        # injectable clock that drives leases and backoff), fresh for each delivery.
-        return sign_token(
-            self.key,
-            issuer=self.settings.service_issuer,
-            audience="registry",
-            subject="complaints",
-            role=Role.service,
-            ttl_seconds=TOKEN_TTL_SECONDS,
-            now=time.time(),
-        )
+        # Fresh for each delivery, on the wall clock (the clock that drives leases and backoff is
+        # injectable; the registry's check of the token is not).
+        return registry_token(self.key, self.settings, datetime.now(UTC))
 
     @property
     def _lease(self) -> timedelta:
