@@ -13,12 +13,13 @@ from services.common.app import build_app
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys
 from services.common.ratelimit import RateLimiter
+from services.complaints.caching import NoStoreMiddleware
 from services.complaints.calendar_watch import calendar_watch
 from services.complaints.cases.router import handlers, public
 from services.complaints.confidential import Vault, dev_key
 from services.complaints.notifications.dispatcher import NotificationDispatcher, build_sender
 from services.complaints.notifications.router import router as notifications_router
-from services.complaints.outbox.dispatcher import Dispatcher
+from services.complaints.outbox.dispatcher import Dispatcher, OutboxMetrics
 from services.complaints.policy import load_policy
 from services.complaints.rewards.router import handlers as rewards_handlers
 from services.complaints.rewards.router import public as rewards_public
@@ -42,7 +43,9 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         if not settings.dispatch_enabled:
             yield
             return
-        app.state.dispatcher = Dispatcher(sessions=app.state.sessions, settings=settings, clock=clock)
+        app.state.dispatcher = Dispatcher(
+            sessions=app.state.sessions, settings=settings, clock=clock, metrics=app.state.outbox_metrics
+        )
         app.state.notifier = NotificationDispatcher(
             sessions=app.state.sessions,
             settings=settings,
@@ -71,7 +74,7 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         ):
             yield
 
-    return build_app(
+    app = build_app(
         settings,
         title="Quality complaints",
         description="Hotline complaints and reports, their workflow, and the feed to the registry.",
@@ -98,3 +101,6 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
             },
         },
     )
+    app.state.outbox_metrics = OutboxMetrics(app.state.metrics.registry)
+    app.add_middleware(NoStoreMiddleware)
+    return app

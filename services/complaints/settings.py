@@ -74,6 +74,13 @@ class ComplaintsSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _dev_defaults(self) -> ComplaintsSettings:
+        # The dispatcher renews its lease before each delivery, and a delivery is cut off at the
+        # timeout: a lease of at least two timeouts leaves room for the writes around it.
+        if self.lease_seconds < 2 * self.registry_timeout_seconds:
+            raise ValueError(
+                f"lease_seconds ({self.lease_seconds}) must be at least twice"
+                f" registry_timeout_seconds ({self.registry_timeout_seconds})"
+            )
         if self.is_production:
             if not self.reporter_keys:
                 raise ValueError("reporter_keys must be configured in production")

@@ -285,6 +285,7 @@ def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
                 description=f"矩阵测试第{n}号：12315平台转来的投诉。", received_at="2026-11-19T10:00:00+08:00"
             ),
         ),
+        "PUT /v1/complaints/{complaint_id}/target": Call(f"{case}/target", json={"target_uscc": code(1)}),
         "GET /v1/stats": Call("/v1/stats"),
         "POST /v1/complaints/{complaint_id}/reward": Call(f"{case}/reward", json=outcome_body()),
         "GET /v1/complaints/{complaint_id}/reward": Call(f"/v1/complaints/{w.report_id}/reward"),

@@ -29,7 +29,9 @@ class Complaint(Base):
     channel: Mapped[str] = mapped_column(String(16))
     target_uscc: Mapped[str | None] = mapped_column(String(18))
     target_name: Mapped[str | None] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(64))  # a code of categories.toml
+    # Before categories were codes: the text the case was filed under (migrated rows only).
+    category_as_filed: Mapped[str | None] = mapped_column(String(64))
     product: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))

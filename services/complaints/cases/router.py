@@ -35,6 +35,7 @@ from services.complaints.cases.schemas import (
     Finding,
     PlatformCaseCreate,
     ReporterOut,
+    TargetSet,
     TrackingAnswer,
     TrackStep,
     TransitionCreate,
@@ -131,7 +132,6 @@ async def _created(session: SessionDep, complaint: Complaint, ctx: Context) -> C
         kind=complaint.kind,
         status=complaint.status,
         deadlines=deadlines(complaint, ctx.policy),
-        duplicate_of=complaint.duplicate_of,
         # rewards hook (issue 20): a real-name report's claim secret, shown this once (also to the
         # handler filing a platform case, who passes it on)
         claim_secret=await rewards.issue_claim_secret(session, complaint=complaint, now=ctx.now),
@@ -284,6 +284,7 @@ async def _detail(session: SessionDep, c: Complaint, ctx: ContextDep) -> Complai
         filed_by=c.filed_by,
         platform_ref=c.platform_ref,
         tracking_code=c.tracking_code,
+        category_as_filed=c.category_as_filed,
         description=c.description,
         reporter=reporter,
         anonymous=c.anonymous,
@@ -334,6 +335,13 @@ async def download_attachment(
     )
 
 
+def _wake_dispatcher(request: Request, background: BackgroundTasks) -> None:
+    """A credit event may be queued: deliver it now. Runs after the commit, so the row is visible."""
+    dispatcher = getattr(request.app.state, "dispatcher", None)
+    if dispatcher is not None:
+        background.add_task(dispatcher.wake)
+
+
 @handlers.post(
     "/{complaint_id}/transitions",
     response_model=ComplaintDetail,
@@ -353,7 +361,26 @@ async def move_complaint(
     # notifications hook (issue 20): what this step must tell whom, queued in its transaction
     await notifications.on_transition(session, complaint=complaint, action=body.action, ctx=ctx)
     background.add_task(wake_notifier, request.app)
-    dispatcher = getattr(request.app.state, "dispatcher", None)
-    if body.action == "substantiate" and dispatcher is not None:
-        background.add_task(dispatcher.wake)  # runs after the commit, so the row is visible
+    if body.action == "substantiate":
+        _wake_dispatcher(request, background)
+    return await _detail(session, complaint, ctx)
+
+
+@handlers.put(
+    "/{complaint_id}/target",
+    response_model=ComplaintDetail,
+    responses=responses(401, 403, 404, 409, 422),
+)
+async def set_complaint_target(
+    actor: Handler,
+    complaint_id: uuid.UUID,
+    body: TargetSet,
+    session: SessionDep,
+    ctx: ContextDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> ComplaintDetail:
+    """Match a case to its enterprise's code; a substantiated case's credit event follows (handler)."""
+    complaint = await service.set_target(session, complaint_id=complaint_id, data=body, actor=actor, ctx=ctx)
+    _wake_dispatcher(request, background)
     return await _detail(session, complaint, ctx)

@@ -5,17 +5,22 @@ from __future__ import annotations
 import re
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from enum import StrEnum
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.common.gtin import GtinChecked
-from services.common.text import Line, Text
-from services.common.uscc import UsccChecked
+from services.common.text import WHITESPACE, Line, Text
+from services.common.uscc import USCC_FORMAT, UsccChecked, UsccFormat
+from services.complaints.cases.evidence import CONTENT_PATTERN
+from services.complaints.categories import category_codes
+from services.complaints.policy import load_policy
 from services.complaints.rewards.schemas import RewardPublic
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
+# The server's rule and the documented pattern are one regex; whitespace spelled out (see text.py).
+_EMAIL = re.compile(f"^[^@{WHITESPACE}]{{1,64}}@[^@{WHITESPACE}]{{1,190}}\\.[^@{WHITESPACE}.]{{2,}}$")
 
 
 def _phone(value: str) -> str:
@@ -31,6 +36,10 @@ def _email(value: str) -> str:
 
 
 Kind = Literal["complaint", "report"]
+# The configured channels (rules.toml): old hotline numbers still classify.
+Channel = StrEnum("Channel", {name: name for name in load_policy().channels})  # type: ignore[misc]
+# The configured category codes (categories.toml): an enum in OpenAPI, a 422 naming them otherwise.
+Category = StrEnum("Category", {code: code for code in category_codes()})  # type: ignore[misc]
 Severity = Literal["minor", "major", "severe"]
 
 
@@ -40,25 +49,70 @@ class Reporter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Line(100) | None = None  # type: ignore[valid-type]
-    phone: Annotated[str, Field(max_length=24), AfterValidator(_phone)] | None = None
-    email: Annotated[str, Field(max_length=254), AfterValidator(_email)] | None = None
+    # The patterns are documented (json_schema_extra) and checked by the validators, which say
+    # what to fix in words rather than "should match pattern".
+    phone: (
+        Annotated[
+            str, Field(max_length=24, json_schema_extra={"pattern": _PHONE.pattern}), AfterValidator(_phone)
+        ]
+        | None
+    ) = None
+    email: (
+        Annotated[
+            str, Field(max_length=254, json_schema_extra={"pattern": _EMAIL.pattern}), AfterValidator(_email)
+        ]
+        | None
+    ) = None
 
 
 class AttachmentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filename: Line(200)  # type: ignore[valid-type]
-    content_base64: str = Field(max_length=3_000_000, description="file content, base64")
+    content_base64: str = Field(
+        max_length=3_000_000,
+        description="file content, base64: a PDF, PNG or JPEG file",
+        json_schema_extra={"pattern": CONTENT_PATTERN},
+    )
+
+
+def _present(*names: str) -> list[dict[str, Any]]:
+    """JSON Schema: one of these fields is given, as a string (not null)."""
+    return [{"required": [n], "properties": {n: {"type": "string"}}} for n in names]
+
+
+# The rules of `_rules` below, stated in the schema so a schema-valid filing is one intake takes.
+_INTAKE_RULES: dict[str, Any] = {
+    "allOf": [
+        {"anyOf": _present("target_uscc", "target_name", "gtin")},
+        {
+            "anyOf": [
+                {"properties": {"kind": {"const": "report"}}},
+                {
+                    "required": ["reporter"],
+                    "properties": {
+                        "reporter": {
+                            "type": "object",
+                            "required": ["name"],
+                            "properties": {"name": {"type": "string"}},
+                            "anyOf": _present("phone", "email"),
+                        }
+                    },
+                },
+            ]
+        },
+    ]
+}
 
 
 class ComplaintCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_INTAKE_RULES)
 
     kind: Kind = Field(description="complaint (投诉, own dispute, contact required) or report (举报)")
-    channel: str = Field(min_length=1, max_length=16, description="hotline or channel, e.g. 12315, web")
+    channel: Channel = Field(description="hotline or channel, e.g. 12315, web")
     target_uscc: UsccChecked | None = None  # type: ignore[valid-type]
     target_name: Line(200) | None = None  # type: ignore[valid-type]
-    category: Line(64)  # type: ignore[valid-type]
+    category: Category = Field(description="a category code (categories.toml), e.g. food_safety")
     product: Line(200) | None = None  # type: ignore[valid-type]
     gtin: GtinChecked | None = Field(
         None, description="the product's barcode (GTIN); traced to the enterprise when no code is given"
@@ -126,12 +180,14 @@ class Deadlines(BaseModel):
 
 
 class ComplaintCreated(BaseModel):
+    """The public answer to a filing. It says nothing about other cases (not even whether one on the
+    same enterprise is open): the target enterprise could otherwise file to probe for reports."""
+
     id: uuid.UUID
     tracking_code: str
     kind: str
     status: str
     deadlines: Deadlines
-    duplicate_of: uuid.UUID | None
     # rewards hook (issue 20)
     claim_secret: str | None = Field(None, description="real-name report: reward claim secret, shown once")
 
@@ -159,7 +215,7 @@ class Finding(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     severity: Severity
-    category: Line(64) | None = None  # type: ignore[valid-type]
+    category: Category | None = Field(None, description="the category found, when not the one filed")
 
 
 class TransitionCreate(BaseModel):
@@ -182,6 +238,26 @@ class TransitionCreate(BaseModel):
     note: Text(5000) | None = None  # type: ignore[valid-type]
     outcome: Text(1000) | None = Field(None, description="public outcome shown on the tracking page")  # type: ignore[valid-type]
     finding: Finding | None = None
+
+
+class TargetSet(BaseModel):
+    """A handler names the enterprise a case is about (the code a credit event needs)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    target_uscc: Annotated[
+        UsccFormat,  # type: ignore[valid-type]
+        Field(
+            description="the enterprise's code; its check characters are verified unless"
+            " check_override_reason is given",
+            json_schema_extra={"format": USCC_FORMAT},
+        ),
+    ]
+    target_name: Line(200) | None = None  # type: ignore[valid-type]
+    check_override_reason: Line(500) | None = Field(  # type: ignore[valid-type]
+        None, description="why a code that fails the check characters is right (early pilot codes)"
+    )
+    note: Text(5000) | None = None  # type: ignore[valid-type]
 
 
 class TransitionOut(BaseModel):
@@ -244,6 +320,9 @@ class ComplaintDetail(ComplaintSummary):
     """The handler's view: everything, reporter identity included."""
 
     tracking_code: str
+    category_as_filed: str | None = Field(
+        description="the free text a case was filed under before categories were codes (older cases)"
+    )
     description: str
     reporter: ReporterOut | None
     anonymous: bool

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common import uscc as uscc_rules
 from services.common.auth import Principal
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.pagination import keyset_after
@@ -18,7 +19,7 @@ from services.common.workdays import WorkCalendar
 from services.complaints.cases import clock
 from services.complaints.cases.evidence import Evidence
 from services.complaints.cases.models import Attachment, Complaint, Transition
-from services.complaints.cases.schemas import ComplaintCreate, TransitionCreate
+from services.complaints.cases.schemas import ComplaintCreate, TargetSet, TransitionCreate
 from services.complaints.confidential import Vault
 from services.complaints.deadlines import compute
 from services.complaints.outbox import service as outbox
@@ -94,7 +95,7 @@ async def _open_duplicate(session: AsyncSession, data: ComplaintCreate, ctx: Con
         select(Complaint.id, Complaint.duplicate_of)
         .where(
             Complaint.target_uscc == data.target_uscc,
-            Complaint.category == data.category,
+            Complaint.category == str(data.category),
             Complaint.kind == "report",
             Complaint.status.in_(OPEN_STATES),
             Complaint.received_at >= since,
@@ -177,10 +178,10 @@ async def intake(
         id=uuid.uuid4(),
         tracking_code=new_tracking_code(),
         kind=data.kind,
-        channel=data.channel,
+        channel=str(data.channel),
         target_uscc=data.target_uscc,
         target_name=data.target_name,
-        category=data.category,
+        category=str(data.category),
         product=data.product,
         description=data.description,
         status="received",
@@ -306,6 +307,15 @@ async def transition(
     refusal = _clock_refusal(complaint, data.action)
     if refusal is not None:
         raise Conflict(refusal, current_status=complaint.status, allowed_actions=possible)
+    if data.action == "substantiate" and not complaint.target_uscc:
+        # A substantiated case becomes a credit event, which needs the enterprise's code; without
+        # one it would silently never reach the registry.
+        raise Conflict(
+            f"a substantiated case becomes a credit event and needs the enterprise's code: set it with "
+            f"PUT /v1/complaints/{complaint.id}/target first",
+            current_status=complaint.status,
+            missing="target_uscc",
+        )
     if data.action == "substantiate" and data.finding is None:
         raise Unprocessable(
             "finding: a substantiated case needs a finding with its severity",
@@ -337,7 +347,7 @@ async def transition(
         complaint.closed_at = ctx.now
     if data.finding is not None:
         complaint.finding_severity = data.finding.severity
-        complaint.finding_category = data.finding.category or complaint.category
+        complaint.finding_category = str(data.finding.category or complaint.category)
     if data.outcome is not None:
         complaint.outcome = data.outcome
     session.add(
@@ -353,10 +363,69 @@ async def transition(
     )
     await session.flush()
     await clock.refresh(session, complaint, policy=ctx.policy, calendar=ctx.calendar)
-    if data.action == "substantiate" and complaint.target_uscc:
+    if data.action == "substantiate":
         await outbox.enqueue(session, complaint=complaint, now=ctx.now)
     await session.flush()
     return complaint
+
+
+async def set_target(
+    session: AsyncSession, *, complaint_id: uuid.UUID, data: TargetSet, actor: Principal, ctx: Context
+) -> Complaint:
+    """Match a case to its enterprise. A substantiated case's credit event follows the new code: queued
+    if it never was (substantiated without a code), re-queued if the registry had refused it."""
+    complaint = await get(session, complaint_id, for_update=True)
+    await session.refresh(complaint)
+    if data.check_override_reason is None:
+        try:
+            uscc_rules.check_digits(data.target_uscc)
+        except uscc_rules.UsccError as exc:
+            reason = f"{exc.message}; an early pilot code needs check_override_reason"
+            raise Unprocessable(
+                f"target_uscc: {reason}",
+                errors=[{"field": "target_uscc", "rule": exc.rule, "message": reason}],
+            ) from exc
+    message = await outbox.message_for(session, complaint.id)
+    if message is not None and message.status == "sent" and message.uscc != data.target_uscc:
+        raise Conflict(
+            f"the credit event was delivered to {message.uscc}; revoke it at the registry before the case"
+            " can name another enterprise",
+            current_status=complaint.status,
+        )
+    before = complaint.target_uscc
+    complaint.target_uscc = data.target_uscc
+    if data.target_name is not None:
+        complaint.target_name = data.target_name
+    complaint.updated_at = ctx.now
+    note = f"target {before or '-'} -> {data.target_uscc}"
+    if data.check_override_reason:
+        note += f"; check override: {data.check_override_reason}"
+    if data.note:
+        note += f"; {data.note}"
+    session.add(
+        Transition(
+            complaint_id=complaint.id,
+            action="set_target",
+            from_status=complaint.status,
+            to_status=complaint.status,
+            note=note,
+            actor=actor.actor,
+            at=ctx.now,
+        )
+    )
+    if message is not None:
+        await outbox.redirect(session, message=message, uscc=data.target_uscc, now=ctx.now)
+    elif await _was_substantiated(session, complaint.id):
+        await outbox.enqueue(session, complaint=complaint, now=ctx.now)
+    await session.flush()
+    return complaint
+
+
+async def _was_substantiated(session: AsyncSession, complaint_id: uuid.UUID) -> bool:
+    statement = select(Transition.id).where(
+        Transition.complaint_id == complaint_id, Transition.action == "substantiate"
+    )
+    return (await session.execute(statement.limit(1))).first() is not None
 
 
 async def transitions_of(session: AsyncSession, complaint_id: uuid.UUID) -> Sequence[Transition]:

@@ -45,7 +45,6 @@ class Filed:
     tracking_code: str
     kind: str
     accept_by: datetime
-    duplicate: bool
 
 
 async def complaints_client(request: Request) -> AsyncIterator[httpx.AsyncClient]:
@@ -96,7 +95,6 @@ async def file_case(client: httpx.AsyncClient, request: Request, body: dict[str,
         tracking_code=created["tracking_code"],
         kind=created["kind"],
         accept_by=datetime.fromisoformat(created["deadlines"]["accept_by"]["at"]),
-        duplicate=created.get("duplicate_of") is not None,
     )
 
 
