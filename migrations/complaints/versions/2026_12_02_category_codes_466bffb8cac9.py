@@ -7,7 +7,7 @@ complaint.category_as_filed (it never leaves the service). Credit events not yet
 summary that names the code. Downgrade restores the filed text (or the code's Chinese label).
 
 Revision ID: 466bffb8cac9
-Revises: 3e8a5c1d9b27
+Revises: 5c1e2a9d7b40
 Create Date: 2026-12-02 03:45:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "466bffb8cac9"
-down_revision: str | None = "3e8a5c1d9b27"
+down_revision: str | None = "5c1e2a9d7b40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
