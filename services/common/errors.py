@@ -10,6 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.common.observability import route_template
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://qcr.example/problems/"
 
@@ -170,7 +172,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error", extra={"path": request.url.path})
+        # The route template, never the path: a path can carry a tracking code or a reporter's data.
+        logger.exception("unhandled error", extra={"route": route_template(request.scope)})
         return problem(
             500,
             "Internal server error",

@@ -236,3 +236,41 @@ async def test_nul_characters_and_odd_dates_are_422_on_every_database(
     assert (
         await complaints.get("/v1/stats?from=2026-01-01&to=2026-12-31", headers=handler)
     ).status_code == 200
+
+
+async def test_nul_is_refused_however_the_json_body_is_labelled(
+    registry: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    """The filter reads the content type the way the framework does: case-insensitive, first header."""
+    partner = tokens(Role.partner)
+    body = b'{"url": "https://8.8.8.8/\\u0000", "kinds": ["listed"]}'
+    for labels in [
+        [("content-type", "Application/JSON")],
+        [("content-type", "APPLICATION/JSON ; charset=UTF-8")],
+        [("content-type", "application/vnd.partner+JSON")],
+        [("content-type", "application/json"), ("content-type", "text/plain")],  # FastAPI reads the first
+    ]:
+        answer = await registry.post("/v1/subscriptions", content=body, headers=[*partner.items(), *labels])
+        problem(answer, 422)
+    assert (await registry.get("/v1/subscriptions", headers=partner)).json() == []
+
+
+async def test_a_nul_in_a_decoded_header_is_422_and_nothing_is_logged(
+    registry: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    await register(registry, tokens(Role.regulator), code(1))
+    partner = tokens(Role.partner)
+    for purpose in ["%00", "case%2000%00x", "%1b[31m"]:
+        answer = await registry.get(
+            f"/v1/enterprises/{code(1)}/credit", headers={**partner, "X-Purpose": purpose}
+        )
+        problem(answer, 422)
+    log = await registry.get("/v1/access-log", headers=tokens(Role.regulator))
+    assert log.status_code == 200 and log.json()["items"] == []
+    # A purpose in Chinese arrives percent-encoded and is kept.
+    fine = await registry.get(
+        f"/v1/enterprises/{code(1)}/credit", headers={**partner, "X-Purpose": "%E9%87%87%E8%B4%AD-1"}
+    )
+    assert fine.status_code == 200, fine.text
+    log = await registry.get("/v1/access-log", headers=tokens(Role.regulator))
+    assert [e["purpose"] for e in log.json()["items"]] == ["采购-1"]
