@@ -156,6 +156,10 @@ def build_app(
         settings.trusted_issuers,
         audience=settings.jwt_audience,
         leeway=settings.jwt_leeway_seconds,
+        extra_audiences=settings.jwt_extra_audiences,
+        max_lifetime=settings.jwt_max_lifetime_seconds,
+        service_max_lifetime=settings.jwt_service_max_lifetime_seconds,
+        service_subjects=settings.jwt_service_subjects,
         refresh_seconds=settings.jwks_refresh_seconds,
         file_check_seconds=settings.jwks_file_check_seconds,
     )

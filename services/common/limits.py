@@ -71,7 +71,9 @@ def is_json_body(headers: list[tuple[bytes, bytes]]) -> bool:
     message = email.message.Message()
     message["content-type"] = value.decode("latin-1")
     subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
 
 
 class BodyLimitMiddleware:
