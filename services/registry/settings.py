@@ -25,7 +25,9 @@ class RegistrySettings(ServiceSettings):
 
     service_name: str = "registry"
     jwt_audience: str = "registry"
-    jwt_service_subjects: list[str] = Field(default_factory=lambda: ["complaints"])  # the feed: sub=complaints
+    jwt_service_subjects: list[str] = Field(
+        default_factory=lambda: ["complaints"]
+    )  # the feed: sub=complaints
     rules_file: Path = RULES_DIR / "2026.1.toml"
     batch_max_codes: int = Field(1000, ge=1, le=10000)
     demo_data: bool = False
