@@ -24,8 +24,9 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, fail_first: int = 0):
+    def __init__(self, fail_first: int = 0, fail_status: int = 503):
         self.fail_first = fail_first
+        self.fail_status = fail_status
         self.received: list[Received] = []
         self.calls = 0
         self.port = free_port()
@@ -34,7 +35,7 @@ class Receiver:
     async def _handle(self, request: Request) -> Response:
         self.calls += 1
         if self.calls <= self.fail_first:
-            return Response(status_code=503)
+            return Response(status_code=self.fail_status)
         self.received.append(Received(await request.body(), dict(request.headers)))
         return Response(status_code=204)
 

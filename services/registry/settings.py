@@ -39,15 +39,10 @@ class RegistrySettings(ServiceSettings):
     webhook_timeout_seconds: float = Field(5.0, gt=0)
     webhook_backoff_base_seconds: float = Field(2.0, gt=0)
     webhook_backoff_max_seconds: float = Field(600.0, gt=0)
-    # Deliveries to loopback, private or link-local addresses: refused unless allowed here (a partner
-    # must not make the registry POST into its own network). Default: allowed outside production only.
-    webhook_private_targets: bool | None = None
-
-    @property
-    def webhook_private_targets_allowed(self) -> bool:
-        if self.webhook_private_targets is None:
-            return not self.is_production
-        return self.webhook_private_targets
+    # Deliveries to loopback, private or link-local addresses: refused unless this is set, which
+    # local tests do for their receivers on 127.0.0.1 (a partner must not make the registry POST into
+    # its own network). Production refuses to start with it.
+    webhook_private_targets: bool = False
 
     # The public portal: where it forwards complaints and tracking look-ups, and its own limits per
     # client address, (requests, window seconds), in front of the complaints service's.
@@ -69,6 +64,8 @@ class RegistrySettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _dev_issuers(self) -> RegistrySettings:
+        if self.is_production and self.webhook_private_targets:
+            raise ValueError("webhook_private_targets is for local tests; production refuses it")
         if not self.trusted_issuers and not self.is_production:
             self.trusted_issuers = [
                 TrustedIssuer(

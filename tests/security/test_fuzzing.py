@@ -106,6 +106,7 @@ async def fuzz_registry(backend: Backend, keys_dir: Path, tokens: Tokens) -> Asy
         database_url=backend.registry_url,
         db_pool_size=5,
         webhooks_enabled=False,
+        webhook_private_targets=True,  # the seeded subscription points at 127.0.0.1
     )
     app = create_registry_app(settings_, clock=clock)
     async with running(app) as client:

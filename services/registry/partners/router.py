@@ -189,7 +189,7 @@ async def create_subscription(
         after=body.after,
         now=now,
         production=request.app.state.settings.is_production,
-        private_targets=request.app.state.settings.webhook_private_targets_allowed,
+        private_targets=request.app.state.settings.webhook_private_targets,
     )
     return SubscriptionCreated(**_subscription(created).model_dump(), secret=created.secret)
 
