@@ -13,7 +13,7 @@ from services.common.clock import FrozenClock
 from services.common.roles import Role
 from services.registry.app import create_app
 from services.registry.database import load_models
-from services.registry.partners import webhooks
+from services.registry.partners import targets, webhooks
 from services.registry.partners.webhooks import WebhookDispatcher
 from services.registry.settings import RegistrySettings
 from tests.receiver import Receiver
@@ -165,7 +165,7 @@ async def test_delivery_connects_to_the_address_that_was_vetted(
         lookups.append(host)
         return ["127.0.0.1"]
 
-    monkeypatch.setattr(webhooks, "resolve_host", resolver)
+    monkeypatch.setattr(targets, "resolve_host", resolver)
     partner = tokens(Role.partner)
     with Receiver().running() as receiver:
         url = receiver.url.replace("127.0.0.1", "partner-hooks.invalid")
