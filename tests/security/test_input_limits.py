@@ -274,3 +274,33 @@ async def test_a_nul_in_a_decoded_header_is_422_and_nothing_is_logged(
     assert fine.status_code == 200, fine.text
     log = await registry.get("/v1/access-log", headers=tokens(Role.regulator))
     assert [e["purpose"] for e in log.json()["items"]] == ["采购-1"]
+
+
+async def test_date_times_are_strings_with_a_zone_never_numbers(
+    registry: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    from tests.registry.test_lists import entry_body
+    from tests.support import event_body
+
+    regulator = tokens(Role.regulator)
+    await register(registry, regulator, code(1))
+    for value in [0, 1700000000, 1.5, "1700000000", "0", True, "2026-11-02", "2026-11-02T00:00:00"]:
+        listed = await registry.post(
+            "/v1/list-entries", json=entry_body(code(1), decided_at=value), headers=regulator
+        )
+        body = problem(listed, 422)
+        assert body["errors"][0]["field"] == "decided_at", (value, body)
+        event = {**event_body(f"时间〔2026〕{value}号"), "occurred_at": value}
+        problem(
+            await registry.post(f"/v1/enterprises/{code(1)}/credit-events", json=event, headers=regulator),
+            422,
+        )
+    assert (await registry.get(f"/v1/enterprises/{code(1)}/list-entries", headers=regulator)).json()[
+        "items"
+    ] == []
+    ok = await registry.post(
+        "/v1/list-entries",
+        json=entry_body(code(1), decided_at="2026-11-02T08:00:00+08:00"),
+        headers=regulator,
+    )
+    assert ok.status_code == 201, ok.text

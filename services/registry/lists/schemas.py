@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from services.common.text import Line, Text
+from services.common.timestamps import Timestamp
 from services.common.uscc import UsccFormat
 from services.registry.enterprises.schemas import Region
 
@@ -37,7 +38,7 @@ class ListEntryCreate(BaseModel):
     legal_basis: Line(500)  # type: ignore[valid-type]
     decision_no: Line(200) = Field(description="number of the decision the entry rests on")  # type: ignore[valid-type]
     authority: Line(200) | None = Field(default=None, description="the issuing authority")  # type: ignore[valid-type]
-    decided_at: AwareDatetime | None = Field(default=None, description="date of the decision; default now")
+    decided_at: Timestamp | None = Field(default=None, description="date of the decision; default now")
 
 
 class TransitionRequest(BaseModel):

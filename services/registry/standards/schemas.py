@@ -7,9 +7,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.common.text import Line, Text
+from services.common.timestamps import Timestamp
 from services.registry.credit.schemas import Severity
 from services.registry.standards import numbers
 
@@ -128,8 +129,8 @@ class FlagCreditEvent(BaseModel):
     severity: Severity
     authority: Line(200)  # type: ignore[valid-type]
     source_ref: Line(200) = Field(description="decision number; idempotency key as for any credit event")  # type: ignore[valid-type]
-    occurred_at: AwareDatetime
-    expires_at: AwareDatetime | None = None
+    occurred_at: Timestamp
+    expires_at: Timestamp | None = None
     summary: Text(2000) | None = None  # type: ignore[valid-type]
 
 
