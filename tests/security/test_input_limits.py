@@ -304,3 +304,23 @@ async def test_date_times_are_strings_with_a_zone_never_numbers(
         headers=regulator,
     )
     assert ok.status_code == 201, ok.text
+
+
+async def test_a_method_not_allowed_is_405_naming_every_method_of_the_path(
+    registry: httpx.AsyncClient, complaints: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    for client, url, methods in [
+        (registry, "/v1/enterprises", {"GET", "POST"}),
+        (registry, f"/v1/enterprises/{code(1)}", {"GET", "PATCH"}),
+        (registry, f"/v1/enterprises/{code(1)}/credit-events", {"GET", "POST"}),
+        (complaints, "/v1/complaints", {"GET", "POST"}),
+    ]:
+        for method in ("OPTIONS", "PUT"):
+            answer = await client.request(method, url)
+            problem(answer, 405)
+            allowed = {m.strip() for m in answer.headers["allow"].split(",")}
+            assert methods <= allowed and method not in allowed, (method, url, allowed)
+    # A GET where only POST exists is 405, not read as the id of some other route.
+    answer = await registry.get("/v1/standards/samples", headers=tokens(Role.regulator))
+    problem(answer, 405)
+    assert answer.headers["allow"] == "POST"

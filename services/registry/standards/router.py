@@ -316,7 +316,8 @@ async def sample_candidates(actor: Regulator, sample_id: uuid.UUID, session: Ses
     )
 
 
-@router.get("/v1/standards/{standard_id}", response_model=StandardOut, responses=responses(404, 422))
+# `:uuid`: `GET /v1/standards/samples` is not a declaration id; it matches no GET route, so 405.
+@router.get("/v1/standards/{standard_id:uuid}", response_model=StandardOut, responses=responses(404, 422))
 async def read_standard(standard_id: StandardId, session: SessionDep, reference: ReferenceDep) -> StandardOut:
     """One declaration: current version, versions, findings, comparison with mandatory values (public)."""
     return await detail_view(session, await service.current(session, standard_id), reference)
