@@ -118,7 +118,9 @@ async def _store_document(
     existing = (
         await session.execute(
             select(StandardDocument).where(
-                StandardDocument.uscc == uscc, StandardDocument.sha256 == upload.sha256
+                StandardDocument.uscc == uscc,
+                StandardDocument.sha256 == upload.sha256,
+                StandardDocument.filename == upload.filename,  # the same text sent under a new name keeps it
             )
         )
     ).scalar_one_or_none()
