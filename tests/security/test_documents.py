@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 
+from services.common.clock import FrozenClock
 from services.common.roles import Role
 from tests.registry.test_standards import PDF, standard_body, upload
 from tests.support import Tokens, code, register
@@ -53,3 +56,36 @@ async def test_a_re_uploaded_document_keeps_the_name_it_was_sent_with(
     assert revised.json()["document"]["filename"] == "正式版.pdf"
     versions = [(await registry.get(f"{url}/versions/{n}")).json()["document"]["filename"] for n in (1, 2)]
     assert versions == ["初稿.pdf", "正式版.pdf"]
+
+
+async def test_standards_search_pages_hold_still_while_declarations_change(
+    registry: httpx.AsyncClient, tokens: Tokens, clock: FrozenClock
+) -> None:
+    """A page cursor names a stable key: a revision between two pages neither hides nor repeats one."""
+    await register(registry, tokens(Role.regulator), code(1))
+    own = tokens(Role.enterprise, uscc=code(1))
+    ids = []
+    for n in range(3):
+        clock.advance(timedelta(hours=1))
+        made = await registry.post(
+            f"/v1/enterprises/{code(1)}/standards",
+            json=standard_body(f"Q/AQPG {n + 1:04d}S-2026"),
+            headers=own,
+        )
+        assert made.status_code == 201, made.text
+        ids.append(made.json()["id"])
+    first = (await registry.get("/v1/standards", params={"uscc": code(1), "limit": 2})).json()
+    assert [s["id"] for s in first["items"]] == [ids[2], ids[1]]  # newest declaration first
+    clock.advance(timedelta(hours=1))
+    revised = await registry.post(
+        f"/v1/standards/{ids[0]}/revisions",
+        json=standard_body("Q/AQPG 0001S-2026", revision_note="改"),
+        headers=own,
+    )
+    assert revised.status_code == 201, revised.text
+    second = (
+        await registry.get(
+            "/v1/standards", params={"uscc": code(1), "limit": 2, "cursor": first["next_cursor"]}
+        )
+    ).json()
+    assert [s["id"] for s in second["items"]] == [ids[0]]

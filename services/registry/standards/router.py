@@ -213,7 +213,7 @@ async def search_standards(
     cursor: CursorQuery = None,
     limit: LimitQuery = 20,
 ) -> Page[StandardSummary]:
-    """Search declared standards, most recently published or changed first (public)."""
+    """Search declared standards, most recently declared first (public)."""
     rows = await service.search_declarations(
         session,
         q=q,
@@ -229,7 +229,7 @@ async def search_standards(
     next_cursor = None
     if len(rows) == limit:
         last = rows[-1].declaration
-        next_cursor = encode_cursor(last.updated_at.isoformat(), str(last.id))
+        next_cursor = encode_cursor(last.published_at.isoformat(), str(last.id))
     return Page[StandardSummary](items=[summary_view(r) for r in rows], next_cursor=next_cursor)
 
 

@@ -491,12 +491,14 @@ async def search_declarations(
                 region=region,
             )
         )
-        .order_by(StandardDeclaration.updated_at.desc(), StandardDeclaration.id.desc())
+        # Paged on a key that never changes (first publication, id): a revision or a withdrawal
+        # between two pages would otherwise move a declaration past the reader's cursor.
+        .order_by(StandardDeclaration.published_at.desc(), StandardDeclaration.id.desc())
         .limit(limit)
     )
     if after is not None:
         statement = statement.where(
-            keyset_after(StandardDeclaration.updated_at, StandardDeclaration.id, after)
+            keyset_after(StandardDeclaration.published_at, StandardDeclaration.id, after)
         )
     return [Current(*row) for row in (await session.execute(statement)).all()]
 
