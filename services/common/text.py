@@ -36,9 +36,41 @@ def clean_text(value: str) -> str:
     return value
 
 
+# What OpenAPI states of a one-line field: no control character (whitespace, collapsed, aside) and at
+# least one character that is not whitespace. Python's whitespace includes \x1c-\x1f and \x85.
+_REFUSED = r"\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f"
+LINE_PATTERN = rf"^[^{_REFUSED}]*[^\s{_REFUSED}][^{_REFUSED}]*$"
+
+
 def Line(max_length: int) -> type[str]:
-    return Annotated[str, Field(min_length=1, max_length=max_length), AfterValidator(clean_line)]  # type: ignore[return-value]
+    return Annotated[  # type: ignore[return-value]
+        str, Field(min_length=1, max_length=max_length, pattern=LINE_PATTERN), AfterValidator(clean_line)
+    ]
+
+
+# Free text keeps tabs and newlines; any other control character is refused, wherever it is.
+_REFUSED_IN_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+TEXT_PATTERN = rf"^[^{_REFUSED_IN_TEXT}]*$"
+PROSE_PATTERN = rf"^[^{_REFUSED_IN_TEXT}]*[^\s{_REFUSED_IN_TEXT}][^{_REFUSED_IN_TEXT}]*$"
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
 
 
 def Text(max_length: int) -> type[str]:
-    return Annotated[str, Field(max_length=max_length), AfterValidator(clean_text)]  # type: ignore[return-value]
+    return Annotated[  # type: ignore[return-value]
+        str, Field(max_length=max_length, pattern=TEXT_PATTERN), AfterValidator(clean_text)
+    ]
+
+
+def Prose(max_length: int) -> type[str]:
+    """Free text that must say something (newlines kept)."""
+    return Annotated[  # type: ignore[return-value]
+        str,
+        Field(min_length=1, max_length=max_length, pattern=PROSE_PATTERN),
+        AfterValidator(clean_text),
+        AfterValidator(_not_blank),
+    ]

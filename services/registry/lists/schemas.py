@@ -4,29 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.text import Line, Text
+from services.common.text import Line, Prose
 from services.common.timestamps import Timestamp
 from services.common.uscc import UsccFormat
 from services.registry.enterprises.schemas import Region
+from services.registry.lists import machine
 
 ListName = Literal["black", "red"]
 # Models below have a field named `list`; inside their bodies the name no longer means the builtin.
 Actions = list[str]
-
-
-def _not_blank(value: str) -> str:
-    if not value:
-        raise ValueError("must not be blank")
-    return value
-
-
-def Prose(max_length: int) -> type[str]:
-    """Free text that must say something (newlines kept)."""
-    return Annotated[Text(max_length), AfterValidator(_not_blank)]  # type: ignore[return-value,valid-type]
 
 
 class ListEntryCreate(BaseModel):
@@ -48,6 +38,7 @@ class TransitionRequest(BaseModel):
         min_length=1,
         max_length=24,
         description="serve_notice, list, cancel, revoke (black list); remove (red list)",
+        json_schema_extra={"enum": sorted(machine.REGULATOR_ACTIONS)},
     )
     note: Prose(4000) | None = Field(  # type: ignore[valid-type]
         default=None, description="reasons; required for cancel, revoke and remove"

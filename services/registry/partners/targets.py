@@ -55,7 +55,8 @@ async def resolve_host(host: str) -> list[str]:
 _NAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
 
 
-def _host_name(url: str) -> str:
+def host_name(url: str) -> str:
+    """The URL's host, checked to be an address or a valid DNS name (IDNA), lower-case ASCII."""
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     try:
         ipaddress.ip_address(host)
@@ -76,7 +77,7 @@ async def vet(url: str, *, private_targets: bool) -> Target:
     here, so a name re-pointed between the check and the connection (DNS rebinding) gains nothing.
     Raises TargetRefused (a partner-safe reason) or OSError (the name does not resolve now)."""
     parts = urlsplit(url)
-    host = _host_name(url)
+    host = host_name(url)
     if not private_targets and (host == "localhost" or host.endswith(".localhost")):
         raise TargetRefused("the host is this machine")
     try:

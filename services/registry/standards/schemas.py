@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.common.text import Line, Text
+from services.common.text import Prose as ProseText
 from services.common.timestamps import Timestamp
 from services.registry.credit.schemas import Severity
 from services.registry.standards import numbers
@@ -29,12 +30,6 @@ def _number(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-def _not_blank(value: str) -> str:
-    if not value:
-        raise ValueError("must not be blank")
-    return value
-
-
 StandardNumberText = Annotated[
     str,
     Field(
@@ -46,7 +41,7 @@ StandardNumberText = Annotated[
     ),
     AfterValidator(_number),
 ]
-Prose = Annotated[Text(4000), AfterValidator(_not_blank)]  # type: ignore[valid-type]
+Prose = ProseText(4000)
 
 
 class Indicator(BaseModel):
