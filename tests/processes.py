@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -63,3 +64,28 @@ def qcr_process(
                 process.wait()
         if log:
             out.close()  # type: ignore[union-attr]
+
+
+@dataclass(frozen=True)
+class DevServices:
+    process: subprocess.Popen[str]
+    registry: str
+    complaints: str
+    complaints_port: int
+
+
+@contextmanager
+def dev_services(data_dir: Path, log: Path) -> Iterator[DevServices]:
+    """`qcr dev` on two free ports with its data in `data_dir`, both services answering."""
+    registry_port, complaints_port = free_port(), free_port()
+    ports = ["--registry-port", str(registry_port), "--complaints-port", str(complaints_port)]
+    with qcr_process("dev", "--data-dir", str(data_dir), *ports, log=log) as process:
+        services = DevServices(
+            process,
+            f"http://127.0.0.1:{registry_port}",
+            f"http://127.0.0.1:{complaints_port}",
+            complaints_port,
+        )
+        wait_ready(services.registry, process)
+        wait_ready(services.complaints, process)
+        yield services

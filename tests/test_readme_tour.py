@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 
 from services.common.uscc import with_check_characters
-from tests.processes import free_port, qcr_process, wait_ready
+from tests.processes import dev_services
 
 
 def _printed_tokens(log: Path, deadline: float) -> dict[str, str]:
@@ -26,21 +26,9 @@ def _printed_tokens(log: Path, deadline: float) -> dict[str, str]:
 
 
 def test_dev_starts_both_services_and_the_tour_works(tmp_path: Path) -> None:
-    registry_port, complaints_port = free_port(), free_port()
     log = tmp_path / "dev.log"
-    with qcr_process(
-        "dev",
-        "--data-dir",
-        str(tmp_path / "data"),
-        "--registry-port",
-        str(registry_port),
-        "--complaints-port",
-        str(complaints_port),
-        log=log,
-    ) as process:
-        registry = f"http://127.0.0.1:{registry_port}"
-        wait_ready(registry, process)
-        wait_ready(f"http://127.0.0.1:{complaints_port}", process)
+    with dev_services(tmp_path / "data", log) as dev:
+        process, registry = dev.process, dev.registry
         tokens = _printed_tokens(log, time.monotonic() + 30)
         assert (tmp_path / "data" / "registry.db").exists()
         assert (tmp_path / "data" / "keys" / "dev-issuer.pem").exists()

@@ -15,8 +15,12 @@ from services.common.devkeys import ensure_dev_keys
 from services.common.ratelimit import RateLimiter
 from services.complaints.cases.router import handlers, public
 from services.complaints.confidential import Vault, dev_key
+from services.complaints.notifications.dispatcher import NotificationDispatcher, build_sender
+from services.complaints.notifications.router import router as notifications_router
 from services.complaints.outbox.dispatcher import Dispatcher
 from services.complaints.policy import load_policy
+from services.complaints.rewards.router import handlers as rewards_handlers
+from services.complaints.rewards.router import public as rewards_public
 from services.complaints.settings import ComplaintsSettings
 from services.complaints.stats.router import router as stats_router
 
@@ -28,31 +32,49 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
     keys = [k.get_secret_value() for k in settings.reporter_keys] or [dev_key(settings.data_dir)]
     clock = clock or SystemClock()
 
+    vault = Vault(keys)
+
     @asynccontextmanager
     async def dispatcher(app: FastAPI) -> AsyncIterator[None]:
         if not settings.dispatch_enabled:
             yield
             return
         app.state.dispatcher = Dispatcher(sessions=app.state.sessions, settings=settings, clock=clock)
-        task = asyncio.create_task(app.state.dispatcher.run_forever(), name="outbox-dispatcher")
+        app.state.notifier = NotificationDispatcher(
+            sessions=app.state.sessions,
+            settings=settings,
+            clock=clock,
+            vault=vault,
+            sender=build_sender(settings),
+        )
+        tasks = [
+            asyncio.create_task(app.state.dispatcher.run_forever(), name="outbox-dispatcher"),
+            asyncio.create_task(app.state.notifier.run_forever(), name="notification-dispatcher"),
+        ]
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
     return build_app(
         settings,
         title="Quality complaints",
         description="Hotline complaints and reports, their workflow, and the feed to the registry.",
-        routers=[public, handlers, stats_router],
+        routers=[public, handlers, stats_router, rewards_public, rewards_handlers, notifications_router],
         startup=dispatcher,
         state={
             "clock": clock,
             "policy": load_policy(),
-            "vault": Vault(keys),
+            "vault": vault,
             "rate_limiter": RateLimiter(),
-            "rate_limits": {"intake": settings.intake_rate, "tracking": settings.tracking_rate},
+            "rate_limits": {
+                "intake": settings.intake_rate,
+                "tracking": settings.tracking_rate,
+                "claim": settings.claim_rate,
+            },
         },
     )

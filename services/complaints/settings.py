@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
@@ -46,6 +47,26 @@ class ComplaintsSettings(ServiceSettings):
     backoff_base_seconds: float = Field(1.0, gt=0)
     backoff_max_seconds: float = Field(300, gt=0)
     registry_timeout_seconds: float = Field(5, gt=0)
+
+    # Notifications (issue 20): "file" writes to notify_file (development only); "gateway" uses the
+    # SMS gateway and the SMTP relay below. Retries reuse dispatch_interval/lease/backoff above.
+    notify_sender: Literal["file", "gateway"] = "file"
+    notify_file: Path | None = None
+    sms_gateway_url: str | None = None
+    sms_gateway_token: SecretStr | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_from: str = "12315@example.cn"
+    # The public reward claim, per client address: (requests, window seconds).
+    claim_rate: tuple[int, int] = (10, 60)
+
+    @model_validator(mode="after")
+    def _notification_sender(self) -> ComplaintsSettings:
+        if self.is_production and self.notify_sender == "file":
+            raise ValueError("notify_sender=file is for development; configure the gateways in production")
+        if self.notify_file is None:
+            self.notify_file = self.data_dir / "notifications.jsonl"
+        return self
 
     @model_validator(mode="after")
     def _dev_defaults(self) -> ComplaintsSettings:

@@ -110,6 +110,7 @@ async def _demo_lists(session: AsyncSession, codes: list[str], *, rules: RuleSet
             legal_basis="《市场监督管理严重违法失信名单管理办法》第九条",
             decision_no="防市监罚〔2026〕21号",
             authority="防城港市市场监督管理局",
+            authority_division="450600",
             decided_at=proposed_at,
         ),
     )
@@ -117,6 +118,19 @@ async def _demo_lists(session: AsyncSession, codes: list[str], *, rules: RuleSet
         session,
         entry_id=entry.id,
         data=TransitionRequest(action="serve_notice"),
+        actor=DEMO_ACTOR,
+        list_rules=list_rules,
+        now=proposed_at,
+    )
+    # A city bureau lists only with the province's consent (Order 44 第二十二条).
+    await lists.act(
+        session,
+        entry_id=entry.id,
+        data=TransitionRequest(
+            action="record_consent",
+            approving_authority="广西壮族自治区市场监督管理局",
+            reference="桂市监信函〔2026〕5号",
+        ),
         actor=DEMO_ACTOR,
         list_rules=list_rules,
         now=proposed_at,

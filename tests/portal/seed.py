@@ -37,6 +37,10 @@ async def transition(
     return dict(response.json())
 
 
+# A city bureau's listing needs the province's consent (Order 44 第二十二条).
+CONSENT = {"action": "record_consent", "approving_authority": "广西壮族自治区市场监督管理局"}
+
+
 async def blacklist(
     client: httpx.AsyncClient, tokens: Tokens, clock: FrozenClock, uscc: str, **over: object
 ) -> dict:
@@ -46,6 +50,7 @@ async def blacklist(
     assert proposed.status_code == 201, proposed.text
     entry_id = proposed.json()["id"]
     served = await transition(client, reg, entry_id, "serve_notice", note=INTERNAL_NOTE)
+    await client.post(f"/v1/list-entries/{entry_id}/transitions", json=CONSENT, headers=reg)
     clock.set(datetime.fromisoformat(served["defence_due_at"]) + timedelta(seconds=1))
     return await transition(client, reg, entry_id, "list", note=INTERNAL_NOTE)
 

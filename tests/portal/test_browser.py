@@ -21,7 +21,7 @@ from services.common.db import create_engine
 from services.common.roles import Role
 from services.complaints.database import load_models as complaints_models
 from services.registry.database import load_models as registry_models
-from tests.portal.seed import BLACK, INTERNAL_NOTE
+from tests.portal.seed import BLACK, CONSENT, INTERNAL_NOTE
 from tests.processes import ROOT, free_port, qcr_process, wait_ready
 from tests.support import Backend, Tokens, code, event_body, wipe
 
@@ -125,6 +125,7 @@ def seed(live: Live, tokens: Tokens) -> tuple[str, str]:
         steps = f"/v1/list-entries/{entry['id']}"
         serve = {"action": "serve_notice", "note": INTERNAL_NOTE}
         _ok(api.post(f"{steps}/transitions", json=serve, headers=reg))
+        _ok(api.post(f"{steps}/transitions", json=CONSENT, headers=reg))
         # The enterprise states its case and the regulator answers: listing need not wait for the deadline.
         statement = _ok(
             api.post(
@@ -183,7 +184,7 @@ def test_a_visitor_finds_an_enterprise_sees_its_grade_and_list_entry_and_files_a
             page.wait_for_url(f"**/enterprises/{dairy}")
             assert page.locator("h1").inner_text() == DAIRY
             assert page.locator("#grade").inner_text().strip().endswith("C")
-            assert "失信（较差）" in page.locator("#grade-heading + .grade-line").inner_text()
+            assert "C类（信用风险较高）" in page.locator("#grade-heading + .grade-line").inner_text()
             explanation = page.locator(".explanation").inner_text()
             assert "得分 70 分" in explanation and "信用等级 C" in explanation
             entry = page.locator("article.entry.black")

@@ -143,7 +143,7 @@ async def test_enterprise_page_explains_the_grade_and_draws_its_history(
     assert code(1) in page.text
     assert "广西壮族自治区" in page.text
     assert re.search(r'id="grade"[^>]*>.*?B</p>', page.html, re.S)
-    assert "基本守信（一般）" in page.text
+    assert "B类（信用风险一般）" in page.text
     assert "信用分 75" in page.text  # 100 - 30 + 5
     assert "依据评分规则 2026.1，起始分为 100 分；下列 2 条有效信用记录合计 -25 分，得分 75 分" in page.text
     assert "监督抽查不合格" in page.text and "严重" in page.text and "-30" in page.text

@@ -30,6 +30,7 @@ def entry_body(uscc: str, decision_no: str = "南市监罚〔2026〕1号", **ext
         "legal_basis": "《市场监督管理严重违法失信名单管理办法》第二条",
         "decision_no": decision_no,
         "authority": "南宁市市场监督管理局",
+        "authority_division": "450100",
         "decided_at": "2026-11-02T00:00:00Z",
         **extra,
     }
@@ -43,6 +44,7 @@ def red_body(uscc: str, decision_no: str = "桂质奖〔2026〕1号", **extra: o
         reason="获省政府质量奖，信用良好",
         legal_basis="守信激励措施清单",
         authority="广西壮族自治区市场监督管理局",
+        authority_division="450000",
         **extra,
     )
 
@@ -65,13 +67,26 @@ async def act(
     )
 
 
+async def consent(client: httpx.AsyncClient, reg: dict[str, str], entry_id: str) -> httpx.Response:
+    """The next level's consent to a city bureau's listing (Order 44 第二十二条)."""
+    return await act(
+        client,
+        reg,
+        entry_id,
+        "record_consent",
+        approving_authority="广西壮族自治区市场监督管理局",
+        reference="桂市监信函〔2026〕1号",
+    )
+
+
 async def blacklist(
     client: httpx.AsyncClient, reg: dict[str, str], clock: FrozenClock, uscc: str, **extra: Any
 ) -> dict:
-    """Propose, serve notice, let the defence time pass, list; the clock ends just after the deadline."""
+    """Propose, serve notice, record consent, let the defence time pass, list; the clock ends just after."""
     entry = await propose(client, reg, entry_body(uscc, **extra))
     served = await act(client, reg, entry["id"], "serve_notice")
     assert served.status_code == 200, served.text
+    assert (await consent(client, reg, entry["id"])).status_code == 200
     clock.set(at(served.json()["defence_due_at"]) + SECOND)
     listed = await act(client, reg, entry["id"], "list")
     assert listed.status_code == 200, listed.text
@@ -119,6 +134,15 @@ def repair_body(**declarations: bool) -> dict[str, object]:
     }
 
 
+async def accept(client: httpx.AsyncClient, reg: dict[str, str], application_id: str) -> dict:
+    """Accept a received repair application (Order 44 第十七条第二款)."""
+    answer = await client.post(
+        f"/v1/repair-applications/{application_id}/acceptance", json={"decision": "accept"}, headers=reg
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
 def years_later(moment: datetime, years: int) -> datetime:
     return moment.replace(year=moment.year + years)
 
@@ -136,7 +160,7 @@ async def test_black_list_lifecycle_shows_exactly_the_active_entries(
     await register(registry, reg, code(1), name="南宁市某食品有限公司")
     proposed = await propose(registry, reg, entry_body(code(1)))
     assert (proposed["status"], proposed["list"]) == ("proposed", "black")
-    assert proposed["allowed_actions"] == ["cancel", "serve_notice"]
+    assert proposed["allowed_actions"] == ["cancel", "record_consent", "serve_notice"]
     assert await public_ids(registry, "black") == []
 
     served = (await act(registry, reg, proposed["id"], "serve_notice")).json()
@@ -153,11 +177,19 @@ async def test_black_list_lifecycle_shows_exactly_the_active_entries(
     clock.set(due)
     assert (await act(registry, reg, proposed["id"], "list")).status_code == 409
     clock.set(due + SECOND)
+    assert (await consent(registry, reg, proposed["id"])).status_code == 200
     listed = await act(registry, reg, proposed["id"], "list")
     assert listed.status_code == 200, listed.text
     listed_entry = listed.json()
     assert listed_entry["status"] == "listed" and at(listed_entry["listed_at"]) == clock.now()
-    assert [h["action"] for h in listed_entry["history"]] == ["propose", "serve_notice", "list"]
+    # Decided and published at once: the publication deadline (Order 44 第十四条) is met.
+    assert at(listed_entry["listing_decided_at"]) == clock.now() and not listed_entry["publication_overdue"]
+    assert [h["action"] for h in listed_entry["history"]] == [
+        "propose",
+        "serve_notice",
+        "record_consent",
+        "list",
+    ]
     assert await public_ids(registry, "black") == [proposed["id"]]
 
     [shown] = (await registry.get("/v1/lists/black")).json()["items"]
@@ -188,6 +220,7 @@ async def test_statement_must_be_answered_before_listing(
     assert too_soon.status_code == 409 and too_soon.json()["current_state"] == "proposed"
 
     served = (await act(registry, reg, proposed["id"], "serve_notice")).json()
+    await consent(registry, reg, proposed["id"])
     stated = await registry.post(
         url, json={"text": "我方已整改，申请听证", "hearing_requested": True}, headers=own
     )
@@ -217,6 +250,7 @@ async def test_an_answered_statement_allows_listing_before_the_deadline(
     await register(registry, reg, code(1))
     proposed = await propose(registry, reg, entry_body(code(1)))
     served = (await act(registry, reg, proposed["id"], "serve_notice")).json()
+    await consent(registry, reg, proposed["id"])
     url = f"/v1/list-entries/{proposed['id']}/statements"
     stated = (await registry.post(url, json={"text": "无异议"}, headers=own)).json()
     await registry.post(f"{url}/{stated['id']}/reply", json={"reply": "已收悉"}, headers=reg)
@@ -282,18 +316,19 @@ async def test_repair_refused_at_eleven_months_and_accepted_after_twelve(
     filed = await registry.post(url, json=repair_body(), headers=own)
     assert filed.status_code == 201, filed.text
     application = filed.json()
-    assert application["status"] == "pending" and not application["overdue"]
-    due = at(application["decision_due_at"])
-    working_days = int(load_list_rules().repair_decision_working_days.value)
+    assert application["status"] == "received" and not application["overdue"]
+    due = at(application["acceptance_due_at"])
+    working_days = int(load_list_rules().repair_acceptance_working_days.value)
     assert due == load_calendar().deadline(at(application["filed_at"]), working_days)
     # Past the published holiday notices the due date is flagged: it can only move later.
-    assert application["decision_due_provisional"] == (not load_calendar().covers(due.date()))
+    assert application["acceptance_due_provisional"] == (not load_calendar().covers(due.date()))
     again = await registry.post(url, json=repair_body(), headers=own)
     assert again.status_code == 409 and again.json()["application_id"] == application["id"]
     pending = (await registry.get("/v1/repair-applications", headers=reg)).json()["items"]
     assert [p["id"] for p in pending] == [application["id"]]
     assert await public_ids(registry, "black") == [listed["id"]]
 
+    await accept(registry, reg, application["id"])
     clock.advance(timedelta(days=3))
     decision_url = f"/v1/repair-applications/{application['id']}/decision"
     body = {"decision": "approve", "reasons": "已履行处罚义务，危害后果已消除"}
@@ -324,7 +359,9 @@ async def test_rejected_repair_leaves_the_entry_listed(
     listed = await blacklist(registry, reg, clock, code(1))
     clock.set(at(listed["repair_possible_from"]))
     url = f"/v1/list-entries/{listed['id']}/repair-applications"
-    application = (await registry.post(url, json=repair_body(), headers=own)).json()
+    application = await accept(
+        registry, reg, (await registry.post(url, json=repair_body(), headers=own)).json()["id"]
+    )
     clock.set(at(application["decision_due_at"]) + SECOND)
     late = (await registry.get(f"/v1/repair-applications/{application['id']}", headers=reg)).json()
     assert late["overdue"]
@@ -337,45 +374,6 @@ async def test_rejected_repair_leaves_the_entry_listed(
     assert not decided.json()["overdue"]
     assert await public_ids(registry, "black") == [listed["id"]]
     assert (await registry.post(url, json=repair_body(), headers=own)).status_code == 201
-
-
-async def test_removed_early_and_listed_again_within_three_years_may_not_apply_again(
-    registry: httpx.AsyncClient, tokens: Tokens, clock: FrozenClock
-) -> None:
-    reg, own = tokens(Role.regulator), tokens(Role.enterprise, uscc=code(1))
-    await register(registry, reg, code(1))
-
-    async def repaired(decision_no: str) -> dict:
-        listed = await blacklist(registry, reg, clock, code(1), decision_no=decision_no)
-        clock.set(at(listed["repair_possible_from"]))
-        url = f"/v1/list-entries/{listed['id']}/repair-applications"
-        application = (await registry.post(url, json=repair_body(), headers=own)).json()
-        decided = await registry.post(
-            f"/v1/repair-applications/{application['id']}/decision",
-            json={"decision": "approve", "reasons": "符合提前移出条件"},
-            headers=reg,
-        )
-        assert decided.status_code == 200, decided.text
-        return await entry(registry, reg, listed["id"])
-
-    first = await repaired("罚〔2026〕1号")
-    clock.advance(timedelta(days=30))
-    second = await blacklist(registry, reg, clock, code(1), decision_no="罚〔2027〕2号")
-    assert at(second["listed_at"]) < years_later(at(first["removed_at"]), 3)
-    clock.set(at(second["repair_possible_from"]))
-    barred = await registry.post(
-        f"/v1/list-entries/{second['id']}/repair-applications", json=repair_body(), headers=own
-    )
-    assert barred.status_code == 409 and barred.json()["earlier_entry_id"] == first["id"]
-
-    # Listed again only after three years from the early removal: repair is open again.
-    clock.set(years_later(at(first["removed_at"]), 3))
-    third = await blacklist(registry, reg, clock, code(1), decision_no="罚〔2030〕3号")
-    clock.set(at(third["repair_possible_from"]))
-    allowed = await registry.post(
-        f"/v1/list-entries/{third['id']}/repair-applications", json=repair_body(), headers=own
-    )
-    assert allowed.status_code == 201, allowed.text
 
 
 async def test_revocation_removes_at_once_and_closes_pending_repair(
@@ -428,6 +426,7 @@ async def test_red_list_needs_good_standing_and_ends_on_blacklisting(
     pending_black = await registry.post("/v1/list-entries", json=red_body(code(1), "另一奖励"), headers=reg)
     assert pending_black.status_code == 409 and black["id"] in pending_black.json()["detail"]
     await act(registry, reg, black["id"], "serve_notice")
+    await consent(registry, reg, black["id"])
     assert await public_ids(registry, "red") == [red["id"]]
     clock.set(at((await entry(registry, reg, black["id"]))["defence_due_at"]) + SECOND)
     listed = await act(registry, reg, black["id"], "list")

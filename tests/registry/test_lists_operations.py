@@ -17,9 +17,11 @@ from services.registry.database import load_models
 from services.registry.settings import RegistrySettings
 from tests.registry.test_lists import (
     SECOND,
+    accept,
     act,
     at,
     blacklist,
+    consent,
     entry,
     entry_body,
     propose,
@@ -43,7 +45,10 @@ async def test_illegal_transitions_name_the_state_and_the_allowed_actions(
     assert skipped.status_code == 409
     assert skipped.headers["content-type"] == "application/problem+json"
     problem = skipped.json()
-    assert (problem["current_state"], problem["allowed_actions"]) == ("proposed", ["cancel", "serve_notice"])
+    assert (problem["current_state"], problem["allowed_actions"]) == (
+        "proposed",
+        ["cancel", "record_consent", "serve_notice"],
+    )
     assert "proposed" in problem["detail"] and "serve_notice" in problem["detail"]
 
     unknown = await act(registry, reg, proposed["id"], "frobnicate")
@@ -88,6 +93,7 @@ async def test_concurrent_transitions_on_one_entry_cannot_both_win(
     assert sorted(r.status_code for r in served) == [200] + [409] * 4
 
     winner = next(r for r in served if r.status_code == 200)
+    assert (await consent(registry, reg, proposed["id"])).status_code == 200
     clock.set(at(winner.json()["defence_due_at"]) + SECOND)
     raced = await asyncio.gather(
         act(registry, reg, proposed["id"], "list"),
@@ -97,8 +103,8 @@ async def test_concurrent_transitions_on_one_entry_cannot_both_win(
     assert sorted(r.status_code for r in raced) == [200, 409, 409]
     final = await entry(registry, reg, proposed["id"])
     actions = [h["action"] for h in final["history"]]
-    assert actions[:2] == ["propose", "serve_notice"] and len(actions) == 3
-    assert final["status"] == {"list": "listed", "cancel": "cancelled"}[actions[2]]
+    assert actions[:3] == ["propose", "serve_notice", "record_consent"] and len(actions) == 4
+    assert final["status"] == {"list": "listed", "cancel": "cancelled"}[actions[3]]
     assert await public_ids(registry, "black") == ([proposed["id"]] if final["status"] == "listed" else [])
 
 
@@ -114,6 +120,7 @@ async def test_concurrent_repair_decisions_one_wins(
             f"/v1/list-entries/{listed['id']}/repair-applications", json=repair_body(), headers=own
         )
     ).json()
+    await accept(registry, reg, application["id"])
     url = f"/v1/repair-applications/{application['id']}/decision"
     answers = await asyncio.gather(
         registry.post(url, json={"decision": "approve", "reasons": "符合条件"}, headers=reg),

@@ -39,6 +39,14 @@ def standard_body(number: str = "Q/NNSP 0001S-2026", **over: Any) -> dict[str, A
                 "test_method": "GB 5009.5",
             },
             {"name": "铅", "comparator": "<=", "value": "0.02", "unit": "mg/kg", "test_method": "GB 5009.12"},
+            # Every mandatory indicator of 纯牛奶, each with its test method (Order 83 第十四条第二款).
+            {
+                "name": "非脂乳固体",
+                "comparator": ">=",
+                "value": "8.1",
+                "unit": "g/100g",
+                "test_method": "GB 5413.39",
+            },
         ],
         "implemented_on": "2026-12-01",
         "document": upload(),
@@ -51,7 +59,24 @@ def rice_body(number: str = "Q/NNSP 0002S-2026", **over: Any) -> dict[str, Any]:
         number,
         title="优质籼米",
         products=["籼米", "大米"],
-        indicators=[{"name": "镉", "comparator": "<=", "value": "0.1", "unit": "mg/kg"}],
+        indicators=[
+            {"name": "镉", "comparator": "<=", "value": "0.1", "unit": "mg/kg", "test_method": "GB 5009.15"},
+            {"name": "铅", "comparator": "<=", "value": "0.2", "unit": "mg/kg", "test_method": "GB 5009.12"},
+            {
+                "name": "无机砷",
+                "comparator": "<=",
+                "value": "0.2",
+                "unit": "mg/kg",
+                "test_method": "GB 5009.11",
+            },
+            {
+                "name": "黄曲霉毒素B1",
+                "comparator": "<=",
+                "value": "10",
+                "unit": "μg/kg",
+                "test_method": "GB 5009.22",
+            },
+        ],
         **over,
     )
 
@@ -302,7 +327,15 @@ async def test_the_public_finds_declarations_by_chinese_words_of_any_length(
             title="牛奶配送服务规范",
             type="service",
             products=["鲜奶配送"],
-            indicators=[{"name": "配送时限", "comparator": "<=", "value": "2", "unit": "h"}],
+            indicators=[
+                {
+                    "name": "配送时限",
+                    "comparator": "<=",
+                    "value": "2",
+                    "unit": "h",
+                    "test_method": "订单系统记录评价",
+                }
+            ],
         ),
     )
 

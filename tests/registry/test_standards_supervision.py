@@ -78,7 +78,7 @@ async def test_a_declaration_weaker_than_a_mandatory_value_is_refused_naming_the
     assert refused.json()["errors"][0]["mandatory"] == "≤ 0.02 mg/kg"
 
     # the same limit in another unit of mass fraction is compared as what it is
-    same = [{"name": "铅", "comparator": "<=", "value": "20", "unit": "μg/kg"}]
+    same = [{"name": "铅", "comparator": "<=", "value": "20", "unit": "μg/kg", "test_method": "GB 5009.12"}]
     await publish(registry, own, code(1), standard_body(indicators=same))
     # a unit that cannot be compared is refused rather than waved through
     percent = [{"name": "蛋白质", "comparator": ">=", "value": "3", "unit": "%"}]
@@ -91,7 +91,14 @@ async def test_a_declaration_weaker_than_a_mandatory_value_is_refused_naming_the
     # a range: both ends count
     infant = {"products": ["婴儿配方奶粉"], "title": "婴儿配方奶粉"}
     narrow = [
-        {"name": "蛋白质", "comparator": "range", "value": "0.45", "value_max": "0.70", "unit": "g/100kJ"}
+        {
+            "name": "蛋白质",
+            "comparator": "range",
+            "value": "0.45",
+            "value_max": "0.70",
+            "unit": "g/100kJ",
+            "test_method": "GB 5009.5",
+        }
     ]
     await publish(registry, own, code(1), standard_body("Q/NNSP 0008S-2026", **infant, indicators=narrow))
     wide = [
@@ -177,10 +184,10 @@ async def test_a_stricter_reference_flags_declarations_that_became_weaker(
     assert len((await registry.get(f"/v1/standards/{milk['id']}")).json()["flags"]) == 1
 
     # a reader sees the comparison against the values in force at once, before any recheck
-    assert flagged["comparison"] == {"reference_version": "2026.1", "weaker": []}
+    assert flagged["comparison"] == {"reference_version": "2026.1", "weaker": [], "missing": []}
     registry_app.state.standards_reference = reference
     live = (await registry.get(f"/v1/standards/{rice['id']}")).json()["comparison"]
-    assert live == {"reference_version": "2027.1", "weaker": []}
+    assert live == {"reference_version": "2027.1", "weaker": [], "missing": []}
     live = (await registry.get(f"/v1/standards/{milk['id']}")).json()["comparison"]
     assert [w["indicator"] for w in live["weaker"]] == ["铅"]
 

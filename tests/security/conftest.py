@@ -11,6 +11,7 @@ import pytest
 
 from services.common.clock import FrozenClock
 from services.common.roles import Role
+from tests.complaints.rewards_support import concluded_report, record
 from tests.registry.test_lists import act, blacklist, entry_body, propose, repair_body
 from tests.registry.test_standards import standard_body
 from tests.support import Tokens, code, complaint_body, event_body, register
@@ -59,6 +60,8 @@ class ComplaintsWorld:
     complaint_id: str
     tracking_code: str
     attachment_id: str
+    report_id: str  # a concluded real-name report whose reward another handler recorded
+    reward_id: str
 
 
 async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: FrozenClock) -> RegistryWorld:
@@ -132,10 +135,15 @@ async def seed_complaints(client: httpx.AsyncClient, tokens: Tokens) -> Complain
     assert created.status_code == 201, created.text
     detail = await client.get(f"/v1/complaints/{created.json()['id']}", headers=tokens(Role.handler))
     assert detail.status_code == 200, detail.text
+    report = await concluded_report(client, tokens)
+    reward = await record(client, tokens, report["id"])
+    assert reward.status_code == 201, reward.text
     return ComplaintsWorld(
         complaint_id=created.json()["id"],
         tracking_code=created.json()["tracking_code"],
         attachment_id=detail.json()["attachments"][0]["id"],
+        report_id=report["id"],
+        reward_id=reward.json()["id"],
     )
 
 

@@ -17,6 +17,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
+from tests.complaints.rewards_support import outcome_body
 from tests.registry.test_lists import entry_body, repair_body
 from tests.registry.test_standards import standard_body
 from tests.security.conftest import ROLES, ComplaintsWorld, RegistryWorld, role_headers
@@ -82,6 +83,7 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "POST /v1/list-entries": Call(
             "/v1/list-entries", owner=w.fresh, json=entry_body(w.fresh, decision_no=f"矩阵罚〔2026〕{n}号")
         ),
+        "GET /v1/list-entries/overdue": Call("/v1/list-entries/overdue"),
         "GET /v1/list-entries/{entry_id}": Call(f"/v1/list-entries/{w.listed_entry}", owner=own),
         "POST /v1/list-entries/{entry_id}/transitions": Call(
             f"/v1/list-entries/{w.proposed_entry}/transitions",
@@ -106,6 +108,9 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "GET /v1/repair-applications": Call("/v1/repair-applications"),
         "GET /v1/repair-applications/{application_id}": Call(
             f"/v1/repair-applications/{w.application_id}", owner=own
+        ),
+        "POST /v1/repair-applications/{application_id}/acceptance": Call(
+            f"/v1/repair-applications/{w.application_id}/acceptance", owner=own, json={"decision": "accept"}
         ),
         "POST /v1/repair-applications/{application_id}/decision": Call(
             f"/v1/repair-applications/{w.application_id}/decision",
@@ -132,6 +137,7 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         ),
         "GET /v1/standards": Call("/v1/standards", params={"q": "纯牛奶"}),
         "GET /v1/standards/mandatory-values": Call("/v1/standards/mandatory-values"),
+        "GET /v1/standards/uncorrected": Call("/v1/standards/uncorrected"),
         "GET /v1/standards/{standard_id}": Call(f"/v1/standards/{w.standard_id}"),
         "GET /v1/standards/{standard_id}/document": Call(f"/v1/standards/{w.standard_id}/document"),
         "GET /v1/standards/{standard_id}/versions/{version}": Call(
@@ -194,6 +200,28 @@ def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
             f"{case}/transitions", json={"action": "accept"}
         ),
         "GET /v1/stats": Call("/v1/stats"),
+        "POST /v1/complaints/{complaint_id}/reward": Call(f"{case}/reward", json=outcome_body()),
+        "GET /v1/complaints/{complaint_id}/reward": Call(f"/v1/complaints/{w.report_id}/reward"),
+        "GET /v1/rewards": Call("/v1/rewards"),
+        "POST /v1/rewards/{reward_id}/decision": Call(
+            f"/v1/rewards/{w.reward_id}/decision", json={"decision": "approve"}
+        ),
+        "POST /v1/rewards/{reward_id}/finance": Call(
+            f"/v1/rewards/{w.reward_id}/finance", json={"finance_ref": "财〔2026〕1号"}
+        ),
+        "POST /v1/rewards/{reward_id}/payment": Call(
+            f"/v1/rewards/{w.reward_id}/payment", json={"payment_ref": "支付1号"}
+        ),
+        "POST /v1/rewards/claims": Call(
+            "/v1/rewards/claims",
+            json={"tracking_code": w.tracking_code, "claim_secret": "AAAA-BBBB-CCCC-DDDD-EEEE"},
+        ),
+        "GET /v1/reward-rules": Call("/v1/reward-rules"),
+        "GET /v1/notifications": Call("/v1/notifications"),
+        "POST /v1/notifications/{notification_id}/retry": Call("/v1/notifications/999999/retry"),
+        "PUT /v1/complaints/{complaint_id}/respondent-contact": Call(
+            f"{case}/respondent-contact", json={"phone": "13700137000"}
+        ),
     }
 
 

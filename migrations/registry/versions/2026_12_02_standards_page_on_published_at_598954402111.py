@@ -1,7 +1,7 @@
 """standards search pages on published_at (stable), not updated_at (changes under the reader)
 
 Revision ID: 598954402111
-Revises: 5e1f0a2b7c3d
+Revises: c3e8f5a1d940
 Create Date: 2026-12-02 04:05:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "598954402111"
-down_revision: str | None = "5e1f0a2b7c3d"
+down_revision: str | None = "c3e8f5a1d940"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

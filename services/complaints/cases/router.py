@@ -38,7 +38,11 @@ from services.complaints.cases.schemas import (
     TransitionOut,
 )
 from services.complaints.dependencies import ContextDep
+from services.complaints.notifications import service as notifications
+from services.complaints.notifications.dispatcher import wake_notifier
 from services.complaints.outbox import service as outbox
+from services.complaints.rewards import router as reward_views
+from services.complaints.rewards import service as rewards
 
 public = APIRouter(prefix="/v1/complaints", tags=["public"])
 handlers = APIRouter(prefix="/v1/complaints", tags=["handlers"])
@@ -106,6 +110,8 @@ async def file_complaint(
         status=complaint.status,
         deadlines=deadlines(complaint),
         duplicate_of=complaint.duplicate_of,
+        # rewards hook (issue 20): a real-name report's claim secret, shown this once
+        claim_secret=await rewards.issue_claim_secret(session, complaint=complaint, now=ctx.now),
     )
 
 
@@ -116,7 +122,7 @@ async def file_complaint(
     responses=responses(404, 429),
 )
 async def track_complaint(
-    tracking_code: Annotated[str, Path(min_length=1, max_length=40)], session: SessionDep
+    tracking_code: Annotated[str, Path(min_length=1, max_length=40)], session: SessionDep, ctx: ContextDep
 ) -> TrackingAnswer:
     """Status, dates and outcome by tracking code (public; no personal data)."""
     c = await service.by_tracking_code(session, tracking_code)
@@ -134,6 +140,7 @@ async def track_complaint(
         deadlines=deadlines(c),
         outcome=c.outcome,
         steps=steps,
+        reward=await reward_views.tracking_view(session, c.id, ctx.now),  # rewards hook (issue 20)
     )
 
 
@@ -249,6 +256,9 @@ async def move_complaint(
 ) -> ComplaintDetail:
     """Move a case through the workflow; substantiating queues the registry credit event (handler)."""
     complaint = await service.transition(session, complaint_id=complaint_id, data=body, actor=actor, ctx=ctx)
+    # notifications hook (issue 20): what this step must tell whom, queued in its transaction
+    await notifications.on_transition(session, complaint=complaint, action=body.action, ctx=ctx)
+    background.add_task(wake_notifier, request.app)
     dispatcher = getattr(request.app.state, "dispatcher", None)
     if body.action == "substantiate" and dispatcher is not None:
         background.add_task(dispatcher.wake)  # runs after the commit, so the row is visible

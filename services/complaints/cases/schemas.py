@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from services.common.text import Line, Text
 from services.common.uscc import UsccChecked
+from services.complaints.rewards.schemas import RewardPublic
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}$")
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s.]{2,}$")
@@ -87,6 +88,8 @@ class ComplaintCreated(BaseModel):
     status: str
     deadlines: Deadlines
     duplicate_of: uuid.UUID | None
+    # rewards hook (issue 20)
+    claim_secret: str | None = Field(None, description="real-name report: reward claim secret, shown once")
 
 
 class TrackStep(BaseModel):
@@ -105,6 +108,7 @@ class TrackingAnswer(BaseModel):
     deadlines: Deadlines
     outcome: str | None
     steps: list[TrackStep]
+    reward: RewardPublic | None = None  # rewards hook (issue 20): amount and status only
 
 
 class Finding(BaseModel):

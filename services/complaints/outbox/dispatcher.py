@@ -7,7 +7,6 @@ exactly-once in effect: a crash between the registry's commit and ours only caus
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.common.clock import Clock
 from services.common.devkeys import SigningKey, load_private_key, public_jwk, sign_token
 from services.common.roles import Role
+from services.complaints.outbox import lease as leases
 from services.complaints.outbox import service as outbox
 from services.complaints.settings import ComplaintsSettings
 
@@ -130,26 +130,11 @@ class Dispatcher:
                 await outbox.mark_failed(
                     session, message_id=message.id, worker=self.worker, error=error or "", now=now
                 )
-        log = logger.info if outcome == "sent" else logger.warning
-        log(
-            "outbox delivery",
-            extra={
-                "outbox_id": message.id,
-                "outcome": outcome,
-                "attempt": message.attempts + 1,
-                "error": error,
-            },
+        leases.log_delivery(
+            logger, "outbox", outcome=outcome, attempt=message.attempts + 1, outbox_id=message.id, error=error
         )
 
     async def run_forever(self) -> None:
-        while True:
-            try:
-                attempted = await self.run_once()
-            except Exception:
-                logger.exception("outbox dispatcher pass failed")
-                attempted = 0
-            if attempted:
-                continue
-            self._wake.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.dispatch_interval_seconds)
+        await leases.poll_forever(
+            self.run_once, self._wake, interval=self.settings.dispatch_interval_seconds, logger=logger
+        )

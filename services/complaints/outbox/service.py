@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import Conflict, NotFound
 from services.complaints.cases.models import Complaint
+from services.complaints.outbox import lease as leases
 from services.complaints.outbox.models import OutboxMessage
 
 CREDIT_EVENT_KIND = "complaint_substantiated"
@@ -55,42 +55,18 @@ class Claimed:
     attempts: int
 
 
-def _claimable(now: datetime):  # type: ignore[no-untyped-def]
-    return (
-        (OutboxMessage.status == "pending")
-        & (OutboxMessage.next_attempt_at <= now)
-        & or_(OutboxMessage.leased_until.is_(None), OutboxMessage.leased_until <= now)
-    )
-
-
 async def claim(
     session: AsyncSession, *, worker: str, now: datetime, batch: int, lease: timedelta
 ) -> list[Claimed]:
     """Lease up to `batch` due rows to `worker`; rows another worker holds are skipped, not waited for."""
-    candidates = (
-        select(OutboxMessage.id)
-        .where(_claimable(now))
-        .order_by(OutboxMessage.id)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates.scalar_subquery()), _claimable(now))
-        .values(leased_until=now + lease, leased_by=worker)
-        .returning(OutboxMessage.id, OutboxMessage.uscc, OutboxMessage.payload, OutboxMessage.attempts)
-    )
-    rows = (await session.execute(statement)).all()
-    return sorted((Claimed(r.id, r.uscc, r.payload, r.attempts) for r in rows), key=lambda c: c.id)
+    m = OutboxMessage
+    columns = [m.id, m.uscc, m.payload, m.attempts]
+    rows = await leases.claim(session, m, worker=worker, now=now, batch=batch, lease=lease, columns=columns)
+    return [Claimed(r.id, r.uscc, r.payload, r.attempts) for r in rows]
 
 
 async def _owned(session: AsyncSession, message_id: int, worker: str) -> OutboxMessage | None:
-    statement = (
-        select(OutboxMessage)
-        .where(OutboxMessage.id == message_id, OutboxMessage.leased_by == worker)
-        .with_for_update()
-    )
-    return (await session.execute(statement)).scalar_one_or_none()
+    return await leases.owned(session, OutboxMessage, message_id, worker)
 
 
 async def mark_sent(
@@ -114,9 +90,7 @@ async def mark_retry(
     if message is None:
         return
     message.attempts += 1
-    # Exponential backoff with full jitter: spreads retries of many rows after an outage.
-    delay = random.uniform(base / 2, min(cap, base * 2 ** (message.attempts - 1)))
-    message.next_attempt_at = now + timedelta(seconds=delay)
+    message.next_attempt_at = now + leases.backoff(message.attempts, base=base, cap=cap)
     message.leased_until = None
     message.last_error = error[:2000]
 

@@ -13,13 +13,17 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.errors import NotFound
+from services.common.errors import NotFound, Unprocessable
 from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
 from services.registry.ledger import service as ledger
-from services.registry.lists import machine
+from services.registry.lists import authority, machine
 from services.registry.lists.models import ListEntry, ListTransition, RepairApplication
 from services.registry.lists.rules import ListRules, load_list_rules
+
+SWEEP_ACTOR = "system:lists-sweep"
+# Repair applications awaiting a step: acceptance (received) or the decision (accepted).
+OPEN_REPAIRS = ("received", "accepted")
 
 
 def is_active(now: datetime) -> ColumnElement[bool]:
@@ -47,6 +51,26 @@ async def lock_entry(session: AsyncSession, entry_id: uuid.UUID) -> ListEntry:
     return entry
 
 
+def known_facts(entry: ListEntry) -> frozenset[str]:
+    """The facts the conditional steps of the machine look at (the enterprise's division is in its code)."""
+    return machine.facts(
+        cross_province=authority.cross_province(entry.authority_division, entry.uscc[2:8]),
+        exit_kind=entry.exit_kind if entry.status == machine.REMOVED else None,
+        pushed=entry.pushed_at is not None,
+        consented=entry.consent_at is not None,
+    )
+
+
+def _decide(entry: ListEntry, list_rules: ListRules, now: datetime) -> None:
+    """The listing decision: publication due in 20 working days, or 10 + 10 across provinces (第十四条)."""
+    cross = authority.cross_province(entry.authority_division, entry.uscc[2:8])
+    due = list_rules.publication_due(now, cross_province=cross)
+    entry.listing_decided_at = now
+    entry.publication_due_at = due.at
+    entry.publication_due_provisional = due.provisional
+    entry.push_due_at = list_rules.push_due(now).at if cross else None
+
+
 async def transition(
     session: AsyncSession,
     entry: ListEntry,
@@ -62,17 +86,32 @@ async def transition(
 ) -> ListEntry:
     """Take `action` on a locked entry: check it against the machine, update, record the step."""
     before = entry.status
-    target = machine.step(entry.kind, before, action, by=by)
+    target = machine.step(entry.kind, before, action, by=by, known=known_facts(entry))
     entry.status = target.to
     entry.updated_at = now
-    if target.to == "notice_served":
+    if action == "push":
+        # The registry is both bureaus' system: the push is received when recorded (第十四条第二款).
+        entry.pushed_at = now
+        due = list_rules.publication_due_after_push(now)
+        entry.publication_due_at, entry.publication_due_provisional = due.at, due.provisional
+    elif target.to == "notice_served" and before != "notice_served":
         due = list_rules.defence_due(now)
         entry.notice_served_at = now
         entry.defence_due_at = due.at
         entry.defence_due_provisional = due.provisional
+    elif target.to == "decided":
+        _decide(entry, list_rules, now)
     elif target.to == machine.LISTED:
+        if entry.kind == "black" and before == "notice_served":
+            _decide(entry, list_rules, now)
+        if before == machine.REMOVED:
+            # Removal obtained by fraud: restored, and the term counts again from now (第二十条).
+            entry.removed_at = entry.removed_by = entry.exit_kind = entry.exit_reason = entry.exit_ref = None
+            entry.stop_publication_due_at = None
         entry.listed_at = now
-        entry.expires_at = list_rules.publication_ends(now) if entry.kind == "black" else None
+        entry.expires_at = (
+            list_rules.publication_ends(now, entry.restriction_ends_at) if entry.kind == "black" else None
+        )
     elif target.to in (machine.REMOVED, "cancelled"):
         # An expiry happened when the term ended, however late the sweep noticed it.
         entry.removed_at = entry.expires_at if action == "expire" and entry.expires_at else now
@@ -80,6 +119,8 @@ async def transition(
         entry.exit_kind = (target.exit_kind or exit_kind) if target.to == machine.REMOVED else None
         entry.exit_reason = note
         entry.exit_ref = reference
+        if entry.kind == "black" and target.to == machine.REMOVED:
+            entry.stop_publication_due_at = list_rules.stop_publication_due(entry.removed_at).at
     session.add(
         ListTransition(
             entry_id=entry.id,
@@ -93,7 +134,7 @@ async def transition(
             reference=reference,
         )
     )
-    if before == machine.LISTED and action != "repair":
+    if before in (machine.LISTED, "decided") and target.to == machine.REMOVED and action != "repair":
         await _close_pending_repairs(session, entry, action=action, actor=actor, now=now)
     await session.flush()
     await record_in_ledger(session, entry, action=action, before=before, actor=actor, now=now)
@@ -136,7 +177,7 @@ async def _close_pending_repairs(
 ) -> None:
     statement = (
         select(RepairApplication)
-        .where(RepairApplication.entry_id == entry.id, RepairApplication.status == "pending")
+        .where(RepairApplication.entry_id == entry.id, RepairApplication.status.in_(OPEN_REPAIRS))
         .with_for_update()
         .execution_options(populate_existing=True)
     )
@@ -213,3 +254,37 @@ async def enforce_red_floor(
         now=now,
         list_rules=list_rules,
     )
+
+
+def invalid(field: str, message: str) -> Unprocessable:
+    return Unprocessable(f"{field}: {message}", errors=[{"field": field, "in": "body", "message": message}])
+
+
+async def lock_enterprise(session: AsyncSession, uscc: str) -> Enterprise:
+    statement = (
+        select(Enterprise)
+        .where(Enterprise.uscc == uscc)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    enterprise = (await session.execute(statement)).scalar_one_or_none()
+    if enterprise is None:
+        raise NotFound(f"no enterprise with code {uscc}", uscc=uscc)
+    return enterprise
+
+
+async def expire_if_due(
+    session: AsyncSession, entry: ListEntry, *, list_rules: ListRules, now: datetime
+) -> None:
+    """The term ended but the sweep has not run yet: record the expiry before anything else."""
+    if is_due_to_expire(entry, now):
+        await transition(
+            session,
+            entry,
+            "expire",
+            by="system",
+            actor=SWEEP_ACTOR,
+            now=now,
+            list_rules=list_rules,
+            note=f"publication term ended ({list_rules.publication_term_years.cite()})",
+        )

@@ -22,25 +22,40 @@ class Step:
     # How the entry left the list, when this step removes it; None: the caller names the cause.
     exit_kind: str | None = None
     needs_note: bool = False
+    # A fact about the entry the step needs (see `facts`): "cross_province", "repaired", "no_consent".
+    when: str | None = None
 
 
 MACHINE: dict[str, dict[str, dict[str, Step]]] = {
-    # 严重违法失信名单: proposal, notice with a chance to state one's case, listing, removal.
+    # 严重违法失信名单 (Order 44): proposal, notice with a chance to state one's case (第十三条), the
+    # next level's consent where needed (第二十二条), the listing decision, publication (第十四条),
+    # removal; a removal obtained by fraud is undone and the listing restored (第二十条).
+    # `list` from notice_served decides and publishes at once; `decide` then `list` records both days.
     "black": {
         "proposed": {
             "serve_notice": Step("notice_served", "regulator"),
+            "record_consent": Step("proposed", "regulator", when="no_consent"),
             "cancel": Step("cancelled", "regulator", needs_note=True),
         },
         "notice_served": {
+            "record_consent": Step("notice_served", "regulator", when="no_consent"),
+            "decide": Step("decided", "regulator"),
             "list": Step(LISTED, "regulator"),
             "cancel": Step("cancelled", "regulator", needs_note=True),
+        },
+        "decided": {
+            "push": Step("decided", "regulator", when="cross_province"),
+            "list": Step(LISTED, "regulator"),
+            "revoke": Step(REMOVED, "regulator", exit_kind="revoked", needs_note=True),
         },
         LISTED: {
             "revoke": Step(REMOVED, "regulator", exit_kind="revoked", needs_note=True),
             "expire": Step(REMOVED, "system", exit_kind="expired"),
             "repair": Step(REMOVED, "system", exit_kind="repaired"),
         },
-        REMOVED: {},
+        REMOVED: {
+            "restore": Step(LISTED, "regulator", needs_note=True, when="repaired"),
+        },
         "cancelled": {},
     },
     # 守信激励名单: listed on eligibility, removed by a regulator or when it stops qualifying.
@@ -63,13 +78,29 @@ REGULATOR_ACTIONS = frozenset(
 )
 
 
-def allowed_actions(kind: str, status: str) -> list[str]:
-    """What a regulator may do next with an entry in `status`."""
-    return sorted(a for a, s in MACHINE[kind][status].items() if s.by == "regulator")
+def facts(*, cross_province: bool, exit_kind: str | None, pushed: bool, consented: bool) -> frozenset[str]:
+    """What conditional steps look at: cross-province and not pushed, a repaired removal, no consent yet."""
+    found = set() if consented else {"no_consent"}
+    if cross_province and not pushed:
+        found.add("cross_province")
+    if exit_kind == "repaired":
+        found.add("repaired")
+    return frozenset(found)
 
 
-def illegal(kind: str, status: str, action: str, detail: str | None = None) -> Conflict:
-    allowed = allowed_actions(kind, status)
+def allowed_actions(kind: str, status: str, known: frozenset[str] = frozenset()) -> list[str]:
+    """What a regulator may do next with an entry in `status`, given the facts about it."""
+    return sorted(
+        a
+        for a, s in MACHINE[kind][status].items()
+        if s.by == "regulator" and (s.when is None or s.when in known)
+    )
+
+
+def illegal(
+    kind: str, status: str, action: str, detail: str | None = None, known: frozenset[str] = frozenset()
+) -> Conflict:
+    allowed = allowed_actions(kind, status, known)
     return Conflict(
         detail
         or f"action {action!r} is not allowed on a {kind}-list entry that is {status}; "
@@ -79,9 +110,13 @@ def illegal(kind: str, status: str, action: str, detail: str | None = None) -> C
     )
 
 
-def step(kind: str, status: str, action: str, *, by: str) -> Step:
+def step(kind: str, status: str, action: str, *, by: str, known: frozenset[str] = frozenset()) -> Step:
     """The step `action` takes from `status`, or a 409 naming the state and the allowed actions."""
     found = MACHINE[kind][status].get(action)
-    if found is None or (by == "regulator" and found.by != "regulator"):
-        raise illegal(kind, status, action)
+    if (
+        found is None
+        or (by == "regulator" and found.by != "regulator")
+        or (found.when is not None and found.when not in known)
+    ):
+        raise illegal(kind, status, action, known=known)
     return found

@@ -24,7 +24,7 @@ from services.common.roles import Role
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
 from services.registry.enterprises.divisions import describe
 from services.registry.enterprises.schemas import Region
-from services.registry.lists import lifecycle, machine, service
+from services.registry.lists import authority, lifecycle, machine, repairs, service
 from services.registry.lists.models import ListEntry, RepairApplication
 from services.registry.lists.rules import ListRules, Provision
 from services.registry.lists.schemas import (
@@ -35,6 +35,7 @@ from services.registry.lists.schemas import (
     ListRulesOut,
     ProvisionOut,
     PublicListEntry,
+    RepairAcceptance,
     RepairApplicationCreate,
     RepairApplicationOut,
     RepairDecision,
@@ -68,7 +69,14 @@ def summary_view(entry: ListEntry, list_rules: ListRules, now: datetime) -> List
     values["repair_possible_from"] = (
         list_rules.repair_possible_from(entry.listed_at) if listed_black and entry.listed_at else None
     )
-    values["allowed_actions"] = machine.allowed_actions(entry.kind, values["status"])
+    level = authority.level_of(entry.authority_level, entry.authority_division)
+    values["consent_required"] = entry.kind == "black" and list_rules.needs_consent(level)
+    values["publication_overdue"] = entry.status == "decided" and (
+        (entry.publication_due_at is not None and now > entry.publication_due_at)
+        or (entry.pushed_at is None and entry.push_due_at is not None and now > entry.push_due_at)
+    )
+    known = lifecycle.known_facts(entry) if values["status"] == entry.status else frozenset()
+    values["allowed_actions"] = machine.allowed_actions(entry.kind, values["status"], known)
     return ListEntrySummary.model_validate(values)
 
 
@@ -82,9 +90,18 @@ def repair_view(application: RepairApplication, now: datetime) -> RepairApplicat
         declarations=application.declarations,
         filed_at=application.filed_at,
         filed_by=application.filed_by,
+        acceptance_due_at=application.acceptance_due_at,
+        acceptance_due_provisional=application.acceptance_due_provisional,
+        accepted_at=application.accepted_at,
+        accepted_by=application.accepted_by,
         decision_due_at=application.decision_due_at,
         decision_due_provisional=application.decision_due_provisional,
-        overdue=application.status == "pending" and now > application.decision_due_at,
+        overdue=(application.status == "received" and now > application.acceptance_due_at)
+        or (
+            application.status == "accepted"
+            and application.decision_due_at is not None
+            and now > application.decision_due_at
+        ),
         decided_at=application.decided_at,
         decided_by=application.decided_by,
         reasons=application.reasons,
@@ -97,7 +114,7 @@ async def detail_view(
     return ListEntryOut(
         **summary_view(entry, list_rules, now).model_dump(),
         statements=[StatementOut.model_validate(s) for s in await service.statements_of(session, entry.id)],
-        repair_applications=[repair_view(r, now) for r in await service.repairs_of(session, entry.id)],
+        repair_applications=[repair_view(r, now) for r in await repairs.repairs_of(session, entry.id)],
         history=[TransitionOut.model_validate(t) for t in await service.history_of(session, entry.id)],
     )
 
@@ -129,6 +146,35 @@ async def propose_entry(
     )
     response.headers["Location"] = f"/v1/list-entries/{entry.id}"
     return await detail_view(session, entry, list_rules, now)
+
+
+@router.get(
+    "/v1/list-entries/overdue",
+    response_model=Page[ListEntrySummary],
+    responses=responses(401, 403, 422),
+)
+async def overdue_publications(
+    actor: Regulator,
+    session: SessionDep,
+    list_rules: ListRulesDep,
+    now: NowDep,
+    cursor: CursorQuery = None,
+    limit: LimitQuery = 50,
+) -> Page[ListEntrySummary]:
+    """Listing decisions not published (or pushed) within Order 44 art. 14's periods (regulator)."""
+    key = decode_cursor(cursor, TIME_AND_ID)
+    rows = await service.overdue_publications(
+        session, now=now, after=(str(key[0]), str(key[1])) if key else None, limit=limit
+    )
+    last = rows[-1] if len(rows) == limit else None
+    next_cursor = (
+        encode_cursor(last.publication_due_at.isoformat(), str(last.id))
+        if last and last.publication_due_at
+        else None
+    )
+    return Page[ListEntrySummary](
+        items=[summary_view(e, list_rules, now) for e in rows], next_cursor=next_cursor
+    )
 
 
 @router.get(
@@ -214,7 +260,7 @@ async def apply_for_repair(
 ) -> RepairApplicationOut:
     """Apply for early removal from the black list (credit repair; the enterprise, own entry)."""
     await _readable_entry(session, actor, entry_id)
-    application = await service.file_repair(
+    application = await repairs.file_repair(
         session, entry_id=entry_id, data=body, actor=actor, list_rules=list_rules, now=now
     )
     response.headers["Location"] = f"/v1/repair-applications/{application.id}"
@@ -233,13 +279,11 @@ async def pending_repair_applications(
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
 ) -> Page[RepairApplicationOut]:
-    """Repair applications awaiting a decision, the earliest due first (regulator)."""
+    """Repair applications awaiting acceptance or a decision, the earliest filed first (regulator)."""
     key = decode_cursor(cursor, TIME_AND_ID)
-    rows = await service.pending_repairs(
-        session, after=(str(key[0]), str(key[1])) if key else None, limit=limit
-    )
+    rows = await repairs.open_repairs(session, after=(str(key[0]), str(key[1])) if key else None, limit=limit)
     next_cursor = (
-        encode_cursor(rows[-1].decision_due_at.isoformat(), str(rows[-1].id)) if len(rows) == limit else None
+        encode_cursor(rows[-1].filed_at.isoformat(), str(rows[-1].id)) if len(rows) == limit else None
     )
     return Page[RepairApplicationOut](items=[repair_view(r, now) for r in rows], next_cursor=next_cursor)
 
@@ -253,8 +297,28 @@ async def read_repair_application(
     actor: RegulatorOrOwner, application_id: uuid.UUID, session: SessionDep, now: NowDep
 ) -> RepairApplicationOut:
     """One repair application and its decision (regulator, or its enterprise)."""
-    application = await service.get_repair(session, application_id)
+    application = await repairs.get_repair(session, application_id)
     ensure_own_code(actor, application.uscc)
+    return repair_view(application, now)
+
+
+@router.post(
+    "/v1/repair-applications/{application_id}/acceptance",
+    response_model=RepairApplicationOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+async def accept_repair_application(
+    actor: Regulator,
+    application_id: uuid.UUID,
+    body: RepairAcceptance,
+    session: SessionDep,
+    list_rules: ListRulesDep,
+    now: NowDep,
+) -> RepairApplicationOut:
+    """Accept a received repair application, or refuse it with reasons, within 2 working days (regulator)."""
+    application = await repairs.accept_repair(
+        session, application_id=application_id, data=body, actor=actor, list_rules=list_rules, now=now
+    )
     return repair_view(application, now)
 
 
@@ -272,7 +336,7 @@ async def decide_repair_application(
     now: NowDep,
 ) -> RepairApplicationOut:
     """Approve (the entry leaves the list) or reject a repair application, with reasons (regulator)."""
-    application = await service.decide_repair(
+    application = await repairs.decide_repair(
         session, application_id=application_id, data=body, actor=actor, list_rules=list_rules, now=now
     )
     return repair_view(application, now)
@@ -368,9 +432,18 @@ async def read_list_rules(list_rules: ListRulesDep) -> ListRulesOut:
         version=list_rules.version,
         regulation=list_rules.regulation,
         defence_working_days=_provision(list_rules.defence_working_days),
+        publication_working_days=_provision(list_rules.publication_working_days),
+        cross_province_push_working_days=_provision(list_rules.cross_province_push_working_days),
+        cross_province_publication_working_days=_provision(
+            list_rules.cross_province_publication_working_days
+        ),
+        superior_consent=_provision(list_rules.superior_consent),
         publication_term_years=_provision(list_rules.publication_term_years),
         repair_after_years=_provision(list_rules.repair_after_years),
+        repair_acceptance_working_days=_provision(list_rules.repair_acceptance_working_days),
         repair_decision_working_days=_provision(list_rules.repair_decision_working_days),
+        stop_publication_working_days=_provision(list_rules.stop_publication_working_days),
         reapply_bar_years=_provision(list_rules.reapply_bar_years),
+        reapply_bar_enabled=list_rules.reapply_bar_enabled,
         red_grade_floor=_provision(list_rules.red_grade_floor),
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from services.common.workdays import CHINA, WorkCalendar, load_calendar
 from services.registry.credit.rules import RulesError, RuleSet
+from services.registry.lists.authority import AUTHORITY_LEVELS
 
 LIST_RULES_FILE = Path(__file__).with_name("list_rules.toml")
 
@@ -31,10 +32,19 @@ class ListRules:
     version: str
     regulation: str
     defence_working_days: Provision
+    publication_working_days: Provision
+    cross_province_push_working_days: Provision
+    cross_province_publication_working_days: Provision
+    superior_consent_levels: tuple[str, ...]
+    superior_consent: Provision
     publication_term_years: Provision
     repair_after_years: Provision
+    repair_acceptance_working_days: Provision
     repair_decision_working_days: Provision
+    stop_publication_working_days: Provision
     reapply_bar_years: Provision
+    # The re-application bar is registry policy, not law (see list_rules.toml): off unless enabled.
+    reapply_bar_enabled: bool
     red_grade_floor: Provision
 
     def check_against(self, rules: RuleSet) -> None:
@@ -48,8 +58,37 @@ class ListRules:
         self.check_against(rules)
         return rules.grade_rank(grade) <= rules.grade_rank(str(self.red_grade_floor.value))
 
-    def publication_ends(self, listed_at: datetime) -> datetime:
-        return add_years(listed_at, int(self.publication_term_years.value))
+    def publication_ends(self, listed_at: datetime, restriction_ends_at: datetime | None = None) -> datetime:
+        """Three years from listing, or the end of a longer statutory restriction (Order 44 第二十一条)."""
+        term = add_years(listed_at, int(self.publication_term_years.value))
+        return max(term, restriction_ends_at) if restriction_ends_at else term
+
+    def needs_consent(self, level: str | None) -> bool:
+        """County and city bureaus need the next level's consent; an unknown level is treated as one."""
+        return level is None or level in self.superior_consent_levels
+
+    def publication_due(
+        self, decided_at: datetime, *, cross_province: bool, calendar: WorkCalendar | None = None
+    ) -> Deadline:
+        """The latest publication: 20 working days, or 10 to push plus 10 to publish across provinces."""
+        if not cross_province:
+            return _deadline(decided_at, int(self.publication_working_days.value), calendar)
+        pushed_by = self.push_due(decided_at, calendar)
+        return self.publication_due_after_push(pushed_by.at, calendar)
+
+    def push_due(self, decided_at: datetime, calendar: WorkCalendar | None = None) -> Deadline:
+        return _deadline(decided_at, int(self.cross_province_push_working_days.value), calendar)
+
+    def publication_due_after_push(
+        self, pushed_at: datetime, calendar: WorkCalendar | None = None
+    ) -> Deadline:
+        return _deadline(pushed_at, int(self.cross_province_publication_working_days.value), calendar)
+
+    def stop_publication_due(self, removed_at: datetime, calendar: WorkCalendar | None = None) -> Deadline:
+        return _deadline(removed_at, int(self.stop_publication_working_days.value), calendar)
+
+    def repair_acceptance_due(self, filed_at: datetime, calendar: WorkCalendar | None = None) -> Deadline:
+        return _deadline(filed_at, int(self.repair_acceptance_working_days.value), calendar)
 
     def repair_possible_from(self, listed_at: datetime) -> datetime:
         return add_years(listed_at, int(self.repair_after_years.value))
@@ -60,8 +99,8 @@ class ListRules:
     def defence_due(self, served_at: datetime, calendar: WorkCalendar | None = None) -> Deadline:
         return _deadline(served_at, int(self.defence_working_days.value), calendar)
 
-    def repair_decision_due(self, filed_at: datetime, calendar: WorkCalendar | None = None) -> Deadline:
-        return _deadline(filed_at, int(self.repair_decision_working_days.value), calendar)
+    def repair_decision_due(self, accepted_at: datetime, calendar: WorkCalendar | None = None) -> Deadline:
+        return _deadline(accepted_at, int(self.repair_decision_working_days.value), calendar)
 
 
 @dataclass(frozen=True)
@@ -101,21 +140,41 @@ def _provision(table: dict[str, object], key: str) -> Provision:
 def load_list_rules(path: Path = LIST_RULES_FILE) -> ListRules:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     black, red = data["black"], data["red"]
+    consent = black["superior_consent"]
+    levels = tuple(str(level) for level in consent["levels"])
+    unknown = set(levels) - set(AUTHORITY_LEVELS)
+    if unknown:
+        raise RulesError(f"{path}: superior_consent.levels: unknown level(s) {sorted(unknown)}")
     rules = ListRules(
         version=str(data["version"]),
         regulation=str(black["regulation"]),
         defence_working_days=_provision(black["defence"], "working_days"),
+        publication_working_days=_provision(black["publication"], "working_days"),
+        cross_province_push_working_days=_provision(black["cross_province_push"], "working_days"),
+        cross_province_publication_working_days=_provision(
+            black["cross_province_publication"], "working_days"
+        ),
+        superior_consent_levels=levels,
+        superior_consent=Provision(", ".join(levels), str(consent["basis"]), str(consent["status"])),
         publication_term_years=_provision(black["publication_term"], "years"),
         repair_after_years=_provision(black["repair_after"], "years"),
+        repair_acceptance_working_days=_provision(black["repair_acceptance"], "working_days"),
         repair_decision_working_days=_provision(black["repair_decision"], "working_days"),
+        stop_publication_working_days=_provision(black["stop_publication"], "working_days"),
         reapply_bar_years=_provision(black["reapply_bar"], "years"),
+        reapply_bar_enabled=bool(black["reapply_bar"]["enabled"]),
         red_grade_floor=_provision(red["grade_floor"], "grade"),
     )
     for provision in (
         rules.defence_working_days,
+        rules.publication_working_days,
+        rules.cross_province_push_working_days,
+        rules.cross_province_publication_working_days,
         rules.publication_term_years,
         rules.repair_after_years,
+        rules.repair_acceptance_working_days,
         rules.repair_decision_working_days,
+        rules.stop_publication_working_days,
         rules.reapply_bar_years,
     ):
         if not isinstance(provision.value, int) or provision.value <= 0:

@@ -13,6 +13,7 @@ from services.common.timestamps import Timestamp
 from services.common.uscc import UsccFormat
 from services.registry.enterprises.schemas import Region
 from services.registry.lists import machine
+from services.registry.lists.authority import AuthorityLevel
 
 ListName = Literal["black", "red"]
 # Models below have a field named `list`; inside their bodies the name no longer means the builtin.
@@ -28,6 +29,22 @@ class ListEntryCreate(BaseModel):
     legal_basis: Line(500)  # type: ignore[valid-type]
     decision_no: Line(200) = Field(description="number of the decision the entry rests on")  # type: ignore[valid-type]
     authority: Line(200) | None = Field(default=None, description="the issuing authority")  # type: ignore[valid-type]
+    authority_level: AuthorityLevel | None = Field(
+        default=None,
+        description="level of the issuing authority; a city or county bureau's listing needs the next "
+        "level's consent (Order 44 art. 22); unknown (neither this nor authority_division) needs it too",
+    )
+    authority_division: str | None = Field(
+        default=None,
+        pattern=r"^\d{6}$",
+        description="division code of the authority's area (XX0000 province, XXYY00 city, else county); "
+        "gives the level, and whether the enterprise is in another province (art. 14 para 2)",
+    )
+    restriction_ends_at: Timestamp | None = Field(
+        default=None,
+        description="end of a statutory restriction (限制从业 …): a longer one extends the publication term "
+        "(art. 21), and early removal waits for it (art. 16 para 2)",
+    )
     decided_at: Timestamp | None = Field(default=None, description="date of the decision; default now")
 
 
@@ -37,14 +54,20 @@ class TransitionRequest(BaseModel):
     action: str = Field(
         min_length=1,
         max_length=24,
-        description="serve_notice, list, cancel, revoke (black list); remove (red list)",
+        description="serve_notice, record_consent, decide, push, list, cancel, revoke, restore (black list); "
+        "remove (red list)",
         json_schema_extra={"enum": sorted(machine.REGULATOR_ACTIONS)},
     )
     note: Prose(4000) | None = Field(  # type: ignore[valid-type]
-        default=None, description="reasons; required for cancel, revoke and remove"
+        default=None, description="reasons; required for cancel, revoke, restore and remove"
     )
     reference: Line(200) | None = Field(  # type: ignore[valid-type]
-        default=None, description="e.g. the number of the judgment or review decision behind a revocation"
+        default=None,
+        description="e.g. the number of the judgment or review decision behind a revocation, or of the "
+        "consent document (record_consent)",
+    )
+    approving_authority: Line(200) | None = Field(  # type: ignore[valid-type]
+        default=None, description="record_consent: the next-level authority that consented (Order 44 art. 22)"
     )
 
 
@@ -92,6 +115,15 @@ class RepairApplicationCreate(BaseModel):
     declarations: RepairDeclarations
 
 
+class RepairAcceptance(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    decision: Literal["accept", "refuse"]
+    reasons: Prose(4000) | None = Field(  # type: ignore[valid-type]
+        default=None, description="required to refuse (materials incomplete or not in legal form)"
+    )
+
+
 class RepairDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -103,16 +135,22 @@ class RepairApplicationOut(BaseModel):
     id: uuid.UUID
     entry_id: uuid.UUID
     uscc: str
-    status: Literal["pending", "approved", "rejected", "closed"]
+    status: Literal["received", "accepted", "refused", "approved", "rejected", "closed", "revoked"]
     evidence: str
     declarations: dict[str, Any]
     filed_at: datetime
     filed_by: str
-    decision_due_at: datetime
+    acceptance_due_at: datetime = Field(description="accept or refuse by then (Order 44 art. 17 para 2)")
+    acceptance_due_provisional: bool
+    accepted_at: datetime | None
+    accepted_by: str | None
+    decision_due_at: datetime | None = Field(
+        description="decide by then, 15 working days from acceptance (art. 17 para 3); none before acceptance"
+    )
     decision_due_provisional: bool = Field(
         description="the working-day calendar does not cover the due date yet; it may move later"
     )
-    overdue: bool
+    overdue: bool = Field(description="the deadline of the step awaited (acceptance or decision) has passed")
     decided_at: datetime | None
     decided_by: str | None
     reasons: str | None
@@ -134,11 +172,19 @@ class ListEntrySummary(BaseModel):
     id: uuid.UUID
     uscc: str
     list: ListName
-    status: Literal["proposed", "notice_served", "listed", "removed", "cancelled"]
+    status: Literal["proposed", "notice_served", "decided", "listed", "removed", "cancelled"]
     reason: str
     legal_basis: str
     decision_no: str
     authority: str | None
+    authority_level: AuthorityLevel | None
+    authority_division: str | None
+    consent_required: bool = Field(description="the next level's consent is needed before deciding (art. 22)")
+    consent_by: str | None
+    consent_ref: str | None
+    consent_at: datetime | None
+    consent_recorded_by: str | None
+    restriction_ends_at: datetime | None
     decided_at: datetime
     proposed_at: datetime
     proposed_by: str
@@ -147,6 +193,16 @@ class ListEntrySummary(BaseModel):
         description="end of the time to state one's case and ask for a hearing"
     )
     defence_due_provisional: bool
+    listing_decided_at: datetime | None
+    publication_due_at: datetime | None = Field(
+        description="publish by then: 20 working days from the decision, 10 + 10 across provinces (art. 14)"
+    )
+    publication_due_provisional: bool
+    push_due_at: datetime | None = Field(
+        description="across provinces: push to the enterprise's bureau by then"
+    )
+    pushed_at: datetime | None
+    publication_overdue: bool
     listed_at: datetime | None
     expires_at: datetime | None = Field(description="end of the publication term (black list)")
     repair_possible_from: datetime | None = Field(
@@ -159,6 +215,10 @@ class ListEntrySummary(BaseModel):
     )
     exit_reason: str | None
     exit_ref: str | None
+    stop_publication_due_at: datetime | None = Field(
+        description="publication elsewhere stops and measures are lifted by then (arts. 18, 19); "
+        "this registry's disclosure stops at removal"
+    )
     allowed_actions: Actions
 
 
@@ -195,8 +255,15 @@ class ListRulesOut(BaseModel):
     version: str
     regulation: str
     defence_working_days: ProvisionOut
+    publication_working_days: ProvisionOut
+    cross_province_push_working_days: ProvisionOut
+    cross_province_publication_working_days: ProvisionOut
+    superior_consent: ProvisionOut
     publication_term_years: ProvisionOut
     repair_after_years: ProvisionOut
+    repair_acceptance_working_days: ProvisionOut
     repair_decision_working_days: ProvisionOut
+    stop_publication_working_days: ProvisionOut
     reapply_bar_years: ProvisionOut
+    reapply_bar_enabled: bool = Field(description="a registry policy, not in Order 44; off unless enabled")
     red_grade_floor: ProvisionOut

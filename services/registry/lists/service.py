@@ -12,18 +12,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.errors import Conflict, NotFound, Unprocessable
+from services.common.errors import Conflict, NotFound
 from services.common.pagination import keyset_after
 from services.registry.credit import service as credit
 from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
-from services.registry.lists import lifecycle, machine
-from services.registry.lists.models import ListEntry, ListStatement, ListTransition, RepairApplication
+from services.registry.lists import authority, lifecycle, machine, repairs
+from services.registry.lists.models import ListEntry, ListStatement, ListTransition
 from services.registry.lists.rules import ListRules
 from services.registry.lists.schemas import (
     ListEntryCreate,
-    RepairApplicationCreate,
-    RepairDecision,
     StatementCreate,
     StatementReply,
     TransitionRequest,
@@ -31,25 +29,7 @@ from services.registry.lists.schemas import (
 
 # A decision dated in the future is a typo; allow for clocks that disagree a little.
 FUTURE_TOLERANCE = timedelta(minutes=5)
-OPEN_BLACK = ("proposed", "notice_served", machine.LISTED)
-SWEEP_ACTOR = "system:lists-sweep"
-
-
-def _invalid(field: str, message: str) -> Unprocessable:
-    return Unprocessable(f"{field}: {message}", errors=[{"field": field, "in": "body", "message": message}])
-
-
-async def _lock_enterprise(session: AsyncSession, uscc: str) -> Enterprise:
-    statement = (
-        select(Enterprise)
-        .where(Enterprise.uscc == uscc)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    enterprise = (await session.execute(statement)).scalar_one_or_none()
-    if enterprise is None:
-        raise NotFound(f"no enterprise with code {uscc}", uscc=uscc)
-    return enterprise
+OPEN_BLACK = ("proposed", "notice_served", "decided", machine.LISTED)
 
 
 async def get_entry(session: AsyncSession, entry_id: uuid.UUID) -> ListEntry:
@@ -105,11 +85,14 @@ async def propose(
     """A black-list proposal (awaiting notice), or a red-list entry (listed at once, if eligible)."""
     decided_at = data.decided_at or now
     if decided_at > now + FUTURE_TOLERANCE:
-        raise _invalid("decided_at", "is in the future")
+        raise lifecycle.invalid("decided_at", "is in the future")
+    clash = authority.conflict(data.authority_level, data.authority_division)
+    if clash:
+        raise lifecycle.invalid("authority_division", clash)
     try:
-        enterprise = await _lock_enterprise(session, data.uscc)
+        enterprise = await lifecycle.lock_enterprise(session, data.uscc)
     except NotFound as exc:
-        raise _invalid("uscc", f"no enterprise with code {data.uscc} is registered") from exc
+        raise lifecycle.invalid("uscc", f"no enterprise with code {data.uscc} is registered") from exc
     if enterprise.status != "active":
         raise Conflict(f"enterprise {data.uscc} is {enterprise.status}; it cannot be listed")
     duplicate = (
@@ -142,6 +125,9 @@ async def propose(
         legal_basis=data.legal_basis,
         decision_no=data.decision_no,
         authority=data.authority,
+        authority_level=data.authority_level,
+        authority_division=data.authority_division,
+        restriction_ends_at=data.restriction_ends_at,
         decided_at=decided_at,
         proposed_at=now,
         proposed_by=actor.actor,
@@ -183,6 +169,7 @@ async def _check_may_list(session: AsyncSession, entry: ListEntry, now: datetime
             entry.status,
             "list",
             f"the enterprise's statement is not answered yet ({unanswered} open); reply before listing",
+            known=lifecycle.known_facts(entry),
         )
     assert entry.defence_due_at is not None
     if now <= entry.defence_due_at and not await _answered(session, entry.id):
@@ -192,23 +179,7 @@ async def _check_may_list(session: AsyncSession, entry: ListEntry, now: datetime
             "list",
             f"the enterprise may state its case until {entry.defence_due_at.isoformat()}; "
             "list after that, or once its statement is answered",
-        )
-
-
-async def _expire_if_due(
-    session: AsyncSession, entry: ListEntry, *, list_rules: ListRules, now: datetime
-) -> None:
-    """The term ended but the sweep has not run yet: record the expiry before anything else."""
-    if lifecycle.is_due_to_expire(entry, now):
-        await lifecycle.transition(
-            session,
-            entry,
-            "expire",
-            by="system",
-            actor=SWEEP_ACTOR,
-            now=now,
-            list_rules=list_rules,
-            note=f"publication term ended ({list_rules.publication_term_years.cite()})",
+            known=lifecycle.known_facts(entry),
         )
 
 
@@ -223,16 +194,25 @@ async def act(
 ) -> ListEntry:
     """A regulator's action on an entry, checked against the state machine under the row locks."""
     if data.action not in machine.REGULATOR_ACTIONS:
-        raise _invalid("action", f"unknown action; known: {', '.join(sorted(machine.REGULATOR_ACTIONS))}")
+        raise lifecycle.invalid(
+            "action", f"unknown action; known: {', '.join(sorted(machine.REGULATOR_ACTIONS))}"
+        )
     uscc = (await get_entry(session, entry_id)).uscc
-    await _lock_enterprise(session, uscc)
+    await lifecycle.lock_enterprise(session, uscc)
     entry = await lifecycle.lock_entry(session, entry_id)
-    await _expire_if_due(session, entry, list_rules=list_rules, now=now)
-    target = machine.step(entry.kind, entry.status, data.action, by="regulator")
+    await lifecycle.expire_if_due(session, entry, list_rules=list_rules, now=now)
+    known = lifecycle.known_facts(entry)
+    target = machine.step(entry.kind, entry.status, data.action, by="regulator", known=known)
     if target.needs_note and not data.note:
-        raise _invalid("note", f"the reasons are required to {data.action}")
-    if entry.kind == "black" and data.action == "list":
+        raise lifecycle.invalid("note", f"the reasons are required to {data.action}")
+    if data.action == "record_consent" and not data.approving_authority:
+        raise lifecycle.invalid(
+            "approving_authority", "name the authority that consented (the next level up)"
+        )
+    if entry.kind == "black" and entry.status == "notice_served" and data.action in ("decide", "list"):
         await _check_may_list(session, entry, now)
+        _check_consent(entry, list_rules, data.action)
+    restored_from = entry.exit_ref if data.action == "restore" else None
     await lifecycle.transition(
         session,
         entry,
@@ -244,6 +224,11 @@ async def act(
         note=data.note,
         reference=data.reference,
     )
+    if data.action == "record_consent":
+        _record_consent(entry, data, actor=actor, now=now)
+        await session.flush()
+    if restored_from is not None:
+        await repairs.revoke_approval(session, entry, application_ref=restored_from, actor=actor, now=now)
     if entry.kind == "black" and entry.status == machine.LISTED:
         # Serious dishonesty ends trustworthiness: off the red list in this same transaction.
         await lifecycle.withdraw_red(
@@ -257,6 +242,51 @@ async def act(
             list_rules=list_rules,
         )
     return entry
+
+
+def _record_consent(entry: ListEntry, data: TransitionRequest, *, actor: Principal, now: datetime) -> None:
+    """Who consented (the next level up), with which document, recorded when (第二十二条)."""
+    entry.consent_by = data.approving_authority
+    entry.consent_ref = data.reference
+    entry.consent_at = now
+    entry.consent_recorded_by = actor.actor
+
+
+def _check_consent(entry: ListEntry, list_rules: ListRules, action: str) -> None:
+    """A county or city bureau (or one of unknown level) decides only with the next level's consent."""
+    level = authority.level_of(entry.authority_level, entry.authority_division)
+    if entry.consent_at is None and list_rules.needs_consent(level):
+        raise machine.illegal(
+            entry.kind,
+            entry.status,
+            action,
+            f"a {level or 'unknown'}-level authority's listing decision needs the next level's consent "
+            f"({list_rules.superior_consent.cite()}); record it first (action record_consent)"
+            + ("" if level else "; or state authority_level / authority_division on the entry"),
+            known=lifecycle.known_facts(entry),
+        )
+
+
+async def overdue_publications(
+    session: AsyncSession, *, now: datetime, after: tuple[str, str] | None, limit: int
+) -> Sequence[ListEntry]:
+    """Listing decisions not published (or not pushed across provinces) in time, the longest overdue first."""
+    statement = (
+        select(ListEntry)
+        .where(
+            ListEntry.kind == "black",
+            ListEntry.status == "decided",
+            (ListEntry.publication_due_at < now)
+            | (ListEntry.pushed_at.is_(None) & (ListEntry.push_due_at < now)),
+        )
+        .order_by(ListEntry.publication_due_at, ListEntry.id)
+        .limit(limit)
+    )
+    if after is not None:
+        statement = statement.where(
+            keyset_after(ListEntry.publication_due_at, ListEntry.id, after, descending=False)
+        )
+    return (await session.execute(statement)).scalars().all()
 
 
 async def add_statement(
@@ -327,173 +357,6 @@ async def history_of(session: AsyncSession, entry_id: uuid.UUID) -> Sequence[Lis
     return (await session.execute(statement)).scalars().all()
 
 
-async def repairs_of(session: AsyncSession, entry_id: uuid.UUID) -> Sequence[RepairApplication]:
-    statement = (
-        select(RepairApplication)
-        .where(RepairApplication.entry_id == entry_id)
-        .order_by(RepairApplication.filed_at, RepairApplication.id)
-    )
-    return (await session.execute(statement)).scalars().all()
-
-
-async def _early_removal_barring(
-    session: AsyncSession, entry: ListEntry, list_rules: ListRules
-) -> ListEntry | None:
-    """An earlier entry removed early (repaired) less than the bar before this listing, if any."""
-    assert entry.listed_at is not None
-    statement = select(ListEntry).where(
-        ListEntry.uscc == entry.uscc,
-        ListEntry.kind == "black",
-        ListEntry.exit_kind == "repaired",
-        ListEntry.id != entry.id,
-        ListEntry.removed_at <= entry.listed_at,
-    )
-    for earlier in (await session.execute(statement)).scalars():
-        assert earlier.removed_at is not None
-        if entry.listed_at < list_rules.reapply_barred_until(earlier.removed_at):
-            return earlier
-    return None
-
-
-async def file_repair(
-    session: AsyncSession,
-    *,
-    entry_id: uuid.UUID,
-    data: RepairApplicationCreate,
-    actor: Principal,
-    list_rules: ListRules,
-    now: datetime,
-) -> RepairApplication:
-    """The enterprise applies for early removal (信用修复); refused unless the rules allow it now."""
-    entry = await lifecycle.lock_entry(session, entry_id)
-    if entry.kind != "black":
-        raise Conflict("credit repair applies to black-list entries only", current_state=entry.status)
-    if entry.status != machine.LISTED or lifecycle.is_due_to_expire(entry, now):
-        status = machine.REMOVED if lifecycle.is_due_to_expire(entry, now) else entry.status
-        raise Conflict(
-            f"credit repair is for entries on the list; this entry is {status}", current_state=status
-        )
-    assert entry.listed_at is not None
-    possible_from = list_rules.repair_possible_from(entry.listed_at)
-    if now < possible_from:
-        raise Conflict(
-            f"credit repair may be applied for from {possible_from.isoformat()}, after "
-            f"{list_rules.repair_after_years.value} year(s) on the list "
-            f"({list_rules.repair_after_years.cite()})",
-            current_state=entry.status,
-            possible_from=possible_from.isoformat(),
-        )
-    earlier = await _early_removal_barring(session, entry, list_rules)
-    if earlier is not None:
-        raise Conflict(
-            f"listed again within {list_rules.reapply_bar_years.value} years of an early removal "
-            f"(entry {earlier.id}); early removal may not be applied for again "
-            f"({list_rules.reapply_bar_years.cite()})",
-            current_state=entry.status,
-            earlier_entry_id=str(earlier.id),
-        )
-    pending = (
-        await session.execute(
-            select(RepairApplication.id).where(
-                RepairApplication.entry_id == entry.id, RepairApplication.status == "pending"
-            )
-        )
-    ).scalar_one_or_none()
-    if pending is not None:
-        raise Conflict(f"application {pending} is awaiting a decision", application_id=str(pending))
-    declarations = data.declarations.model_dump()
-    missing = [name for name, done in declarations.items() if not done]
-    if missing:
-        raise Unprocessable(
-            "early removal requires every condition: " + ", ".join(missing),
-            errors=[
-                {"field": f"declarations.{name}", "in": "body", "message": "must be met"} for name in missing
-            ],
-        )
-    due = list_rules.repair_decision_due(now)
-    application = RepairApplication(
-        id=uuid.uuid4(),
-        entry_id=entry.id,
-        uscc=entry.uscc,
-        status="pending",
-        evidence=data.evidence,
-        declarations=declarations,
-        filed_at=now,
-        filed_by=actor.actor,
-        decision_due_at=due.at,
-        decision_due_provisional=due.provisional,
-    )
-    session.add(application)
-    await session.flush()
-    return application
-
-
-async def get_repair(session: AsyncSession, application_id: uuid.UUID) -> RepairApplication:
-    application = await session.get(RepairApplication, application_id)
-    if application is None:
-        raise NotFound(f"no repair application {application_id}")
-    return application
-
-
-async def decide_repair(
-    session: AsyncSession,
-    *,
-    application_id: uuid.UUID,
-    data: RepairDecision,
-    actor: Principal,
-    list_rules: ListRules,
-    now: datetime,
-) -> RepairApplication:
-    """Approve (the entry leaves the list now) or reject, with reasons; one decision per application."""
-    found = await get_repair(session, application_id)
-    await _lock_enterprise(session, found.uscc)
-    entry = await lifecycle.lock_entry(session, found.entry_id)
-    await _expire_if_due(session, entry, list_rules=list_rules, now=now)
-    application = await session.get(
-        RepairApplication, application_id, with_for_update=True, populate_existing=True
-    )
-    assert application is not None
-    if application.status != "pending":
-        raise Conflict(
-            f"application {application_id} is already {application.status}", current_state=application.status
-        )
-    if data.decision == "approve":
-        await lifecycle.transition(
-            session,
-            entry,
-            "repair",
-            by="system",
-            actor=actor.actor,
-            now=now,
-            list_rules=list_rules,
-            note=data.reasons,
-            reference=str(application.id),
-        )
-    application.status = "approved" if data.decision == "approve" else "rejected"
-    application.decided_at = now
-    application.decided_by = actor.actor
-    application.reasons = data.reasons
-    await session.flush()
-    return application
-
-
-async def pending_repairs(
-    session: AsyncSession, *, after: tuple[str, str] | None, limit: int
-) -> Sequence[RepairApplication]:
-    """Applications awaiting a decision, the most urgent first."""
-    statement = (
-        select(RepairApplication)
-        .where(RepairApplication.status == "pending")
-        .order_by(RepairApplication.decision_due_at, RepairApplication.id)
-        .limit(limit)
-    )
-    if after is not None:
-        statement = statement.where(
-            keyset_after(RepairApplication.decision_due_at, RepairApplication.id, after, descending=False)
-        )
-    return (await session.execute(statement)).scalars().all()
-
-
 async def entries_of(
     session: AsyncSession, *, uscc: str, after: tuple[str, str] | None, limit: int
 ) -> Sequence[ListEntry]:
@@ -561,7 +424,12 @@ async def active_entries(
 
 
 async def sweep(
-    session: AsyncSession, *, list_rules: ListRules, now: datetime, actor: str = SWEEP_ACTOR, batch: int = 500
+    session: AsyncSession,
+    *,
+    list_rules: ListRules,
+    now: datetime,
+    actor: str = lifecycle.SWEEP_ACTOR,
+    batch: int = 500,
 ) -> int:
     """Record the expiry of entries whose publication term has ended; one batch per call.
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -94,6 +95,13 @@ class StandardVersion(Base):
     category: Mapped[str | None] = mapped_column(String(64))
     indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     implemented_on: Mapped[date] = mapped_column(Date)
+    # Order 83 第十四条第三款: the enterprise says so when its indicators are fewer or lower than the
+    # recommended standard it cites; shown publicly.
+    below_recommended: Mapped[bool] = mapped_column(Boolean, default=False)
+    below_recommended_note: Mapped[str | None] = mapped_column(Text)
+    recommended_standard: Mapped[str | None] = mapped_column(String(64))
+    # Order 83 第十五条: disclosed before the product is supplied; a later disclosure shows as late.
+    supply_starts_on: Mapped[date | None] = mapped_column(Date)
     document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("standard_document.id"))
     revision_note: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -127,8 +135,18 @@ class StandardFlag(Base):
     credit_event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("credit_event.id"))
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime())
     flagged_by: Mapped[str] = mapped_column(String(200))
+    # An order to correct by a deadline (责令限期改正, Order 83 第三十条 to 第三十三条): the last day,
+    # the article (a key of order83.toml [corrections]), and when a later compliant finding closed it.
+    # Past the day and not closed: the failure is published (GET /v1/standards/uncorrected).
+    correction_due_on: Mapped[date | None] = mapped_column(Date)
+    correction_basis: Mapped[str | None] = mapped_column(String(16))
+    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    corrected_by: Mapped[str | None] = mapped_column(String(200))
 
-    __table_args__ = (UniqueConstraint("declaration_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("declaration_id", "number"),
+        Index("ix_standard_flag_correction_due_on", "correction_due_on"),
+    )
 
 
 class StandardSample(Base):

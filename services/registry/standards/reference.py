@@ -110,15 +110,20 @@ class Category:
 class Finding:
     """One declared indicator that falls short of a mandatory value (or cannot be compared with it)."""
 
-    index: int  # position in the declaration's indicators
-    indicator: str  # as declared
+    index: int | None  # position in the declaration's indicators; None when it is missing
+    indicator: str  # as declared (the mandatory name when missing)
     declared: str
     mandatory: str
     category: str
     source: str
-    problem: str  # "weaker" | "unit"
+    problem: str  # "weaker" | "unit" | "missing"
 
     def message(self) -> str:
+        if self.problem == "missing":
+            return (
+                f"{self.indicator}: not declared; the mandatory {self.mandatory} applies "
+                f"({self.category}, {self.source}) and an enterprise standard discloses it"
+            )
         if self.problem == "unit":
             return (
                 f"{self.indicator}: {self.declared} cannot be compared with the mandatory {self.mandatory} "
@@ -131,7 +136,7 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "field": f"indicators.{self.index}",
+            "field": "indicators" if self.index is None else f"indicators.{self.index}",
             "indicator": self.indicator,
             "declared": self.declared,
             "mandatory": self.mandatory,
@@ -172,18 +177,42 @@ class Reference:
         return self.units.get(unit_key(unit), (unit_key(unit), Decimal(1)))
 
     def compare(
-        self, indicators: Sequence[Declared], *, category: str | None, products: Iterable[str]
+        self,
+        indicators: Sequence[Declared],
+        *,
+        category: str | None,
+        products: Iterable[str],
+        complete: bool = False,
     ) -> list[Finding]:
+        """Declared indicators weaker than a mandatory value; with `complete`, mandatory ones left out.
+
+        `complete` is for an enterprise's own standard, which discloses its indicators (Order 83 第十四条
+        第二款) and may not fall below the mandatory ones (标准化法 第二十一条): leaving one out is a finding.
+        """
         findings = []
         for cat in self.applicable(category=category, products=products):
             for limit in cat.limits:
                 names = limit.names()
+                matched = False
                 for index, declared in enumerate(indicators):
                     if key(declared.name) not in names:
                         continue
+                    matched = True
                     finding = self._check(index, declared, limit)
                     if finding is not None:
                         findings.append(finding)
+                if complete and not matched:
+                    findings.append(
+                        Finding(
+                            index=None,
+                            indicator=limit.indicator,
+                            declared="(not declared)",
+                            mandatory=limit.constraint.text(),
+                            category=limit.category,
+                            source=limit.source,
+                            problem="missing",
+                        )
+                    )
         return findings
 
     def _check(self, index: int, declared: Declared, limit: Limit) -> Finding | None:

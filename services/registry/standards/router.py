@@ -17,11 +17,13 @@ from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cur
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.registry.dependencies import NowDep, RulesDep, UsccPathDep
-from services.registry.standards import service
+from services.registry.standards import corrections, service
 from services.registry.standards.models import StandardDocument, StandardFlag, StandardSample, StandardVersion
+from services.registry.standards.provisions import load_provisions
 from services.registry.standards.reference import Reference
 from services.registry.standards.schemas import (
     ComparisonOut,
+    Disclosure,
     DocumentOut,
     FlagCreate,
     FlagOut,
@@ -37,6 +39,7 @@ from services.registry.standards.schemas import (
     StandardType,
     Status,
     Supervision,
+    UncorrectedOut,
     VersionOut,
     VersionSummary,
     Withdrawal,
@@ -108,6 +111,7 @@ def summary_view(current: service.Current) -> StandardSummary:
         products=v.products,
         category=v.category,
         implemented_on=v.implemented_on,
+        below_recommended=v.below_recommended,
         published_at=d.published_at,
         updated_at=d.updated_at,
         withdrawn_at=d.withdrawn_at,
@@ -115,7 +119,8 @@ def summary_view(current: service.Current) -> StandardSummary:
     )
 
 
-def flag_view(flag: StandardFlag) -> FlagOut:
+def flag_view(flag: StandardFlag, now: datetime) -> FlagOut:
+    basis = load_provisions().corrections.get(flag.correction_basis or "")
     return FlagOut(
         id=flag.id,
         declaration_id=flag.declaration_id,
@@ -128,6 +133,24 @@ def flag_view(flag: StandardFlag) -> FlagOut:
         reference_version=flag.reference_version,
         credit_event_id=flag.credit_event_id,
         flagged_at=flag.flagged_at,
+        correction_due_on=flag.correction_due_on,
+        correction_basis=basis.basis if basis else None,
+        corrected_at=flag.corrected_at,
+        correction_overdue=corrections.is_overdue(flag, now),
+    )
+
+
+def disclosure_view(version: StandardVersion) -> Disclosure:
+    """What the declaration says under Order 83 arts. 14 para 3 and 15."""
+    cited = load_provisions()
+    published_on = corrections.local_day(version.published_at)
+    return Disclosure(
+        below_recommended=version.below_recommended,
+        below_recommended_note=version.below_recommended_note,
+        recommended_standard=version.recommended_standard,
+        supply_starts_on=version.supply_starts_on,
+        disclosed_late=version.supply_starts_on is not None and published_on > version.supply_starts_on,
+        basis=f"{cited.below_recommended}；{cited.timing}",
     )
 
 
@@ -135,16 +158,19 @@ def _indicators(version: StandardVersion) -> list[IndicatorOut]:
     return [IndicatorOut.model_validate(i) for i in version.indicators]
 
 
-async def detail_view(session: SessionDep, current: service.Current, reference: Reference) -> StandardOut:
+async def detail_view(
+    session: SessionDep, current: service.Current, reference: Reference, now: datetime
+) -> StandardOut:
     d, v = current.declaration, current.version
     findings = service.compare(reference, v)
     return StandardOut(
         **summary_view(current).model_dump(),
+        disclosure=disclosure_view(v),
         indicators=_indicators(v),
         document=document_view(d.id, v.version, current.document),
         revision_note=v.revision_note,
         withdrawal_reason=d.withdrawal_reason,
-        flags=[flag_view(f) for f in await service.flags_of(session, d.id)],
+        flags=[flag_view(f, now) for f in await service.flags_of(session, d.id)],
         versions=[
             VersionSummary(
                 version=version.version,
@@ -156,7 +182,11 @@ async def detail_view(session: SessionDep, current: service.Current, reference: 
             )
             for version, sha in await service.versions_of(session, d.id)
         ],
-        comparison=ComparisonOut(reference_version=reference.version, weaker=[f.as_dict() for f in findings]),
+        comparison=ComparisonOut(
+            reference_version=reference.version,
+            weaker=[f.as_dict() for f in findings if f.problem != "missing"],
+            missing=[f.as_dict() for f in findings if f.problem == "missing"],
+        ),
     )
 
 
@@ -188,7 +218,7 @@ async def publish_standard(
         session, uscc=uscc, data=body, actor=actor, reference=reference, limits=limits, now=now
     )
     response.headers["Location"] = f"/v1/standards/{declaration_id}"
-    return await detail_view(session, await service.current(session, declaration_id), reference)
+    return await detail_view(session, await service.current(session, declaration_id), reference, now)
 
 
 @router.get(
@@ -244,6 +274,40 @@ def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     if at.tzinfo is None:
         raise Unprocessable("cursor is not one this service issued", field="cursor")
     return at, last
+
+
+@router.get(
+    "/v1/standards/uncorrected",
+    response_model=Page[UncorrectedOut],
+    dependencies=SearchLimit,
+    responses=responses(422, 429),
+)
+async def uncorrected_declarations(
+    session: SessionDep, now: NowDep, cursor: CursorQuery = None, limit: LimitQuery = 20
+) -> Page[UncorrectedOut]:
+    """Declarations not corrected by the day a regulator ordered: published (Order 83 arts. 30–33; public)."""
+    flags = await corrections.uncorrected(session, now=now, after=_cursor_key(cursor), limit=limit)
+    declarations = {
+        str(c.declaration.id): c
+        for c in await service.currents(session, list(dict.fromkeys(str(f.declaration_id) for f in flags)))
+    }
+    cited = load_provisions().corrections
+    items = [
+        UncorrectedOut(
+            declaration=summary_view(declarations[str(f.declaration_id)]),
+            flag=flag_view(f, now),
+            consequence=cited[f.correction_basis].after_deadline if f.correction_basis in cited else "",
+        )
+        for f in flags
+    ]
+    last = flags[-1] if len(flags) == limit else None
+    next_cursor = encode_cursor(last.flagged_at.isoformat(), str(last.id)) if last else None
+    return Page[UncorrectedOut](items=items, next_cursor=next_cursor)
+
+
+def _cursor_key(cursor: str | None) -> tuple[str, str] | None:
+    key = _after(cursor)
+    return (key[0].isoformat(), str(key[1])) if key else None
 
 
 @router.get("/v1/standards/mandatory-values", response_model=MandatoryValuesOut)
@@ -318,9 +382,11 @@ async def sample_candidates(actor: Regulator, sample_id: uuid.UUID, session: Ses
 
 # `:uuid`: `GET /v1/standards/samples` is not a declaration id; it matches no GET route, so 405.
 @router.get("/v1/standards/{standard_id:uuid}", response_model=StandardOut, responses=responses(404, 422))
-async def read_standard(standard_id: StandardId, session: SessionDep, reference: ReferenceDep) -> StandardOut:
+async def read_standard(
+    standard_id: StandardId, session: SessionDep, reference: ReferenceDep, now: NowDep
+) -> StandardOut:
     """One declaration: current version, versions, findings, comparison with mandatory values (public)."""
-    return await detail_view(session, await service.current(session, standard_id), reference)
+    return await detail_view(session, await service.current(session, standard_id), reference, now)
 
 
 @router.get(
@@ -343,6 +409,7 @@ async def read_version(standard_id: StandardId, version: VersionNumber, session:
         category=row.category,
         indicators=_indicators(row),
         implemented_on=row.implemented_on,
+        disclosure=disclosure_view(row),
         document=document_view(row.declaration_id, row.version, document),
         revision_note=row.revision_note,
         published_at=row.published_at,
@@ -415,7 +482,7 @@ async def revise_standard(
     )
     current = await service.current(session, standard_id)
     response.headers["Location"] = f"/v1/standards/{standard_id}/versions/{current.version.version}"
-    return await detail_view(session, current, reference)
+    return await detail_view(session, current, reference, now)
 
 
 @router.post(
@@ -434,7 +501,7 @@ async def withdraw_standard(
     """Withdraw a declaration; it stays visible as withdrawn, with date and reason (enterprise, regulator)."""
     declaration = await _owned_declaration(session, actor, standard_id)
     await service.withdraw(session, declaration=declaration, reason=body.reason, actor=actor, now=now)
-    return await detail_view(session, await service.current(session, standard_id), reference)
+    return await detail_view(session, await service.current(session, standard_id), reference, now)
 
 
 @router.post(
@@ -455,4 +522,4 @@ async def flag_standard(
     flag = await service.flag(
         session, declaration_id=standard_id, data=body, actor=actor, rules=rules, now=now
     )
-    return flag_view(flag)
+    return flag_view(flag, now)

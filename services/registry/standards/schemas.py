@@ -20,6 +20,8 @@ StandardType = Literal["product", "service"]
 Status = Literal["published", "withdrawn"]
 Finding = Literal["under_review", "non_compliant", "compliant"]
 Supervision = Literal["none", "under_review", "non_compliant", "compliant"]
+# Keys of order83.toml [corrections]: the articles that order a correction by a deadline.
+CorrectionBasisKey = Literal["art30", "art31", "art32", "art33"]
 IndicatorValue = Annotated[Decimal, Field(max_digits=24, decimal_places=12, allow_inf_nan=False)]
 
 
@@ -91,8 +93,25 @@ class StandardCreate(BaseModel):
     indicators: list[Indicator] = Field(
         default_factory=list,
         max_length=100,
-        description="required for enterprise (Q/) standards: their functional and performance indicators "
-        "are public (Standardization Law, art. 27)",
+        description="required for enterprise (Q/) standards: their functional and performance indicators, "
+        "each with its test method, are public (Order 83 art. 14 para 2); every mandatory indicator of "
+        "the product's category must be among them",
+    )
+    below_recommended: bool = Field(
+        default=False,
+        description="the indicators are fewer or lower than the recommended standard cited; said publicly "
+        "(Order 83 art. 14 para 3)",
+    )
+    below_recommended_note: Text(2000) | None = Field(  # type: ignore[valid-type]
+        default=None, description="which indicators, and how they differ; required with below_recommended"
+    )
+    recommended_standard: StandardNumberText | None = Field(
+        default=None, description="the recommended standard (GB/T …) the comparison refers to"
+    )
+    supply_starts_on: date | None = Field(
+        default=None,
+        description="first day the product or service is supplied; a disclosure after it shows as late "
+        "(Order 83 art. 15)",
     )
     implemented_on: date
     document: DocumentUpload | None = Field(
@@ -141,11 +160,23 @@ class FlagCreate(BaseModel):
     credit_event: FlagCreditEvent | None = Field(
         default=None, description="with a non_compliant finding: record a credit event against the enterprise"
     )
+    correction_due_on: date | None = Field(
+        default=None,
+        description="with a non_compliant finding: the order to correct by this day (责令限期改正); past it "
+        "and not corrected, the failure is published",
+    )
+    correction_basis: CorrectionBasisKey | None = Field(
+        default=None, description="the article of Order 83 the order rests on; goes with correction_due_on"
+    )
 
     @model_validator(mode="after")
     def _event_only_when_non_compliant(self) -> FlagCreate:
         if self.credit_event is not None and self.finding != "non_compliant":
             raise ValueError("a credit event goes with a non_compliant finding only")
+        if self.correction_due_on is not None and self.finding != "non_compliant":
+            raise ValueError("an order to correct goes with a non_compliant finding only")
+        if (self.correction_due_on is None) != (self.correction_basis is None):
+            raise ValueError("correction_due_on and correction_basis go together")
         return self
 
 
@@ -181,6 +212,17 @@ class IndicatorOut(BaseModel):
     test_method: str | None = None
 
 
+class Disclosure(BaseModel):
+    """What Order 83 arts. 14 and 15 ask the declaration itself to say (public)."""
+
+    below_recommended: bool
+    below_recommended_note: str | None
+    recommended_standard: str | None
+    supply_starts_on: date | None
+    disclosed_late: bool = Field(description="published after the product was first supplied (art. 15)")
+    basis: str
+
+
 class VersionSummary(BaseModel):
     version: int
     number: str
@@ -202,6 +244,7 @@ class VersionOut(BaseModel):
     category: str | None
     indicators: list[IndicatorOut]
     implemented_on: date
+    disclosure: Disclosure
     document: DocumentOut | None
     revision_note: str | None
     published_at: datetime
@@ -219,6 +262,12 @@ class FlagOut(BaseModel):
     reference_version: str | None
     credit_event_id: uuid.UUID | None
     flagged_at: datetime
+    correction_due_on: date | None
+    correction_basis: str | None = Field(description="the article the order to correct rests on, quoted")
+    corrected_at: datetime | None
+    correction_overdue: bool = Field(
+        description="the day to correct has passed without a compliant finding; the failure is published"
+    )
 
 
 class StandardSummary(BaseModel):
@@ -235,10 +284,19 @@ class StandardSummary(BaseModel):
     products: list[str]
     category: str | None
     implemented_on: date
+    below_recommended: bool
     published_at: datetime
     updated_at: datetime
     withdrawn_at: datetime | None
     document_sha256: str | None
+
+
+class UncorrectedOut(BaseModel):
+    """A declaration whose order to correct has passed uncorrected: published (Order 83 arts. 30–33)."""
+
+    declaration: StandardSummary
+    flag: FlagOut
+    consequence: str = Field(description="what the article provides once the deadline passes")
 
 
 class ComparisonOut(BaseModel):
@@ -246,9 +304,13 @@ class ComparisonOut(BaseModel):
 
     reference_version: str
     weaker: list[dict[str, Any]]
+    missing: list[dict[str, Any]] = Field(
+        description="mandatory indicators an enterprise standard leaves out (a finding)"
+    )
 
 
 class StandardOut(StandardSummary):
+    disclosure: Disclosure
     indicators: list[IndicatorOut]
     document: DocumentOut | None
     revision_note: str | None

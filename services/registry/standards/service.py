@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from services.registry.credit.schemas import CreditEventCreate
 from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
 from services.registry.ledger import service as ledger
-from services.registry.standards import documents, numbers, sampling, search
+from services.registry.standards import corrections, documents, numbers, sampling, search
 from services.registry.standards.models import (
     StandardDeclaration,
     StandardDocument,
@@ -30,6 +30,7 @@ from services.registry.standards.models import (
     StandardSampled,
     StandardVersion,
 )
+from services.registry.standards.provisions import load_provisions
 from services.registry.standards.reference import Declared, Finding, Reference
 from services.registry.standards.schemas import (
     FlagCreate,
@@ -78,33 +79,89 @@ def declared(indicators: Sequence[dict[str, Any]]) -> list[Declared]:
 
 
 def compare(reference: Reference, version: StandardVersion) -> list[Finding]:
+    """Weaker declared indicators; for an enterprise's own standard, omitted mandatory ones too."""
     return reference.compare(
-        declared(version.indicators), category=version.category, products=version.products
+        declared(version.indicators),
+        category=version.category,
+        products=version.products,
+        complete=version.level == "enterprise",
     )
 
 
-def _check_content(data: StandardCreate, reference: Reference) -> str:
-    """The standard's level; or a 422 naming what is wrong (weaker indicators first of all)."""
+def _check_content(data: StandardCreate, reference: Reference) -> tuple[str, list[Finding]]:
+    """The standard's level and the mandatory indicators it omits (a finding, recorded on publication);
+    or a 422 naming what is wrong (weaker indicators first of all)."""
     level = numbers.parse(data.number).level
     if data.category is not None and reference.category(data.category) is None:
         known = ", ".join(c.name for c in reference.categories)
         raise _invalid(
             "category", f"{data.category!r} is not a category of the mandatory values; known: {known}"
         )
+    cited = load_provisions()
     if level == "enterprise" and not data.indicators:
         raise _invalid(
             "indicators",
-            "an enterprise standard must declare its key indicators (Standardization Law, art. 27)",
+            "an enterprise standard must disclose its functional and performance indicators "
+            f"({cited.indicators})",
+        )
+    if data.below_recommended and not data.below_recommended_note:
+        raise _invalid(
+            "below_recommended_note",
+            "say which indicators are fewer or lower than the recommended standard "
+            f"({cited.below_recommended})",
         )
     indicators = [i.model_dump(mode="json") for i in data.indicators]
-    findings = reference.compare(declared(indicators), category=data.category, products=data.products)
-    if findings:
+    findings = reference.compare(
+        declared(indicators),
+        category=data.category,
+        products=data.products,
+        complete=level == "enterprise",
+    )
+    weaker = [f for f in findings if f.problem != "missing"]
+    if weaker:
         raise Unprocessable(
-            "; ".join(f.message() for f in findings),
-            errors=[{"in": "body", **f.as_dict()} for f in findings],
+            "; ".join(f.message() for f in weaker),
+            errors=[{"in": "body", **f.as_dict()} for f in weaker],
             reference_version=reference.version,
         )
-    return level
+    if level == "enterprise":
+        for index, indicator in enumerate(data.indicators):
+            if not indicator.test_method:
+                raise _invalid(
+                    f"indicators.{index}.test_method",
+                    f"{indicator.name}: an enterprise standard discloses the test method of each indicator "
+                    f"({cited.indicators})",
+                )
+    return level, findings
+
+
+async def _flag_omissions(
+    session: AsyncSession,
+    declaration: StandardDeclaration,
+    missing: list[Finding],
+    *,
+    reference: Reference,
+    actor: str,
+    now: datetime,
+) -> None:
+    """An enterprise standard that leaves out a mandatory indicator goes under review at once."""
+    if not missing:
+        return
+    await _add_flag(
+        session,
+        declaration=declaration,
+        finding="under_review",
+        source="comparison",
+        reason=f"mandatory values {reference.version}: "
+        + "; ".join(f.message() for f in missing)
+        + f" ({load_provisions().mandatory})",
+        indicators=[f.as_dict() for f in missing],
+        reference=None,
+        reference_version=reference.version,
+        credit_event_id=None,
+        actor=actor,
+        now=now,
+    )
 
 
 async def _store_document(
@@ -189,6 +246,10 @@ def _version(
         category=data.category,
         indicators=[i.model_dump(mode="json", exclude_none=True) for i in data.indicators],
         implemented_on=data.implemented_on,
+        below_recommended=data.below_recommended,
+        below_recommended_note=data.below_recommended_note,
+        recommended_standard=data.recommended_standard,
+        supply_starts_on=data.supply_starts_on,
         document_id=document.id if document else None,
         revision_note=note,
         published_at=now,
@@ -227,7 +288,7 @@ async def publish(
     limits: Limits,
     now: datetime,
 ) -> uuid.UUID:
-    level = _check_content(data, reference)
+    level, missing = _check_content(data, reference)
     await _active_enterprise(session, uscc)
     taken = await _number_taken(session, uscc=uscc, number=data.number, other_than=None)
     if taken is not None:
@@ -263,6 +324,7 @@ async def publish(
         data=_ledger_data(version, document),
         now=now,
     )
+    await _flag_omissions(session, declaration, missing, reference=reference, actor=actor.actor, now=now)
     return declaration.id
 
 
@@ -288,7 +350,7 @@ async def revise(
     limits: Limits,
     now: datetime,
 ) -> uuid.UUID:
-    level = _check_content(data, reference)
+    level, missing = _check_content(data, reference)
     await _active_enterprise(session, declaration.uscc)
     declaration = await get_declaration(session, declaration.id, for_update=True)
     if declaration.status != "published":
@@ -333,6 +395,7 @@ async def revise(
         data={**_ledger_data(version, document), "note": data.revision_note},
         now=now,
     )
+    await _flag_omissions(session, declaration, missing, reference=reference, actor=actor.actor, now=now)
     return declaration.id
 
 
@@ -516,7 +579,11 @@ async def _add_flag(
     credit_event_id: uuid.UUID | None,
     actor: str,
     now: datetime,
+    correction_due_on: date | None = None,
+    correction_basis: str | None = None,
 ) -> StandardFlag:
+    if finding == "compliant":
+        await corrections.close_open_orders(session, declaration.id, actor=actor, now=now)
     last = (
         await session.execute(
             select(func.max(StandardFlag.number)).where(StandardFlag.declaration_id == declaration.id)
@@ -537,6 +604,8 @@ async def _add_flag(
         credit_event_id=credit_event_id,
         flagged_at=now,
         flagged_by=actor,
+        correction_due_on=correction_due_on,
+        correction_basis=correction_basis,
     )
     session.add(flag)
     declaration.supervision = finding
@@ -559,6 +628,8 @@ async def _add_flag(
             "reference": reference,
             "reference_version": reference_version,
             "credit_event_id": str(credit_event_id) if credit_event_id else None,
+            "correction_due_on": correction_due_on.isoformat() if correction_due_on else None,
+            "correction_basis": correction_basis,
         },
         now=now,
     )
@@ -579,6 +650,8 @@ async def flag(
     uscc = (await get_declaration(session, declaration_id)).uscc
     await enterprises.get(session, uscc, for_update=True)
     declaration = await get_declaration(session, declaration_id, for_update=True)
+    if data.correction_due_on is not None and data.correction_due_on < corrections.local_day(now):
+        raise _invalid("correction_due_on", "is in the past")
     event_id = None
     if data.credit_event is not None:
         event = data.credit_event
@@ -611,6 +684,8 @@ async def flag(
         credit_event_id=event_id,
         actor=actor.actor,
         now=now,
+        correction_due_on=data.correction_due_on,
+        correction_basis=data.correction_basis,
     )
 
 
