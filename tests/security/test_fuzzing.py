@@ -80,6 +80,8 @@ REGISTRY_NOT_YET_STRICT: dict[str, str] = {
     "GET /v1/repair-applications": _CURSOR,
     "GET /v1/standards": _CURSOR,
     "GET /v1/lists/{list_name}": _CURSOR,
+    "GET /v1/list-entries/overdue": _CURSOR,
+    "GET /v1/standards/uncorrected": _CURSOR,
     "POST /v1/enterprises/{uscc}/credit-events": "kinds come from the rules file loaded at start",
     "POST /v1/enterprises/{uscc}/standards": _NUMBER,
     "POST /v1/standards/{standard_id}/revisions": _NUMBER,
