@@ -19,6 +19,19 @@ from services.registry.settings import RegistrySettings
 from tests.receiver import Receiver
 from tests.support import Backend, Tokens, code, register, running, wipe
 
+
+def local_dispatcher(app: FastAPI, clock: FrozenClock) -> WebhookDispatcher:
+    """A dispatcher allowed to deliver to the test receivers on 127.0.0.1."""
+    return WebhookDispatcher(
+        sessions=app.state.sessions,
+        clock=clock,
+        timeout=2,
+        backoff_base=1,
+        backoff_max=10,
+        private_targets=True,
+    )
+
+
 INSIDE = [
     "http://127.0.0.1:9/hook",
     "https://localhost/hook",
@@ -133,14 +146,7 @@ async def test_the_partner_sees_one_generic_error_whatever_went_wrong(
             hook = {"url": url, "kinds": ["enterprise_created"], "after": 0}
             assert (await registry.post("/v1/subscriptions", json=hook, headers=partner)).status_code == 201
         await register(registry, tokens(Role.regulator), code(1))
-        worker = WebhookDispatcher(
-            sessions=registry_app.state.sessions,
-            clock=clock,
-            timeout=2,
-            backoff_base=1,
-            backoff_max=10,
-            private_targets=True,
-        )
+        worker = local_dispatcher(registry_app, clock)
         assert await worker.run_once() == 0
         assert receiver.calls == 1  # the 403 was really answered
     errors = [s["last_error"] for s in (await registry.get("/v1/subscriptions", headers=partner)).json()]
@@ -174,14 +180,7 @@ async def test_delivery_connects_to_the_address_that_was_vetted(
         lookups.clear()
         for n in (1, 2):
             await register(registry, tokens(Role.regulator), code(n))
-        worker = WebhookDispatcher(
-            sessions=registry_app.state.sessions,
-            clock=clock,
-            timeout=2,
-            backoff_base=1,
-            backoff_max=10,
-            private_targets=True,
-        )
+        worker = local_dispatcher(registry_app, clock)
         assert await worker.run_once() == 2
     assert lookups == ["partner-hooks.invalid"]  # one resolution for the pass, none by the client
     assert [r.headers["host"] for r in receiver.received] == [f"partner-hooks.invalid:{receiver.port}"] * 2
