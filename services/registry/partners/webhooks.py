@@ -239,6 +239,7 @@ class WebhookDispatcher:
             except (TargetRefused, OSError, ValueError) as exc:
                 error = f"refused or unresolvable: {exc}"
         for change in changes if target is not None else []:
+            assert target is not None  # for the type checker: the loop runs only with a target
             body = body_of(change)
             headers = {
                 "Host": target.host_header,
