@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import audit, contracts, dev, imports, lists, outbox, standards, tokens
+from services.cli import audit, calendar, contracts, dev, imports, lists, outbox, standards, tokens
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -61,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     audit.add_parser(sub)
     lists.add_parser(sub)
     standards.add_parser(sub)
+    calendar.add_parser(sub)
 
     p = sub.add_parser("contracts", help="export (or --check) the OpenAPI documents in contracts/")
     p.add_argument("--check", action="store_true")

@@ -16,6 +16,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -88,6 +89,11 @@ class Metrics:
             ["service", "method", "route"],
             registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+        )
+        self.calendar_days = Gauge(
+            "workdays_calendar_days_covered",
+            "Days ahead the working-day calendar still covers (deadlines past it are provisional)",
+            registry=self.registry,
         )
         self.service = service
 

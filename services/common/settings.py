@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.roles import Role
+from services.common.workdays import DEFAULT_CALENDAR
 
 Environment = Literal["dev", "test", "production"]
 
@@ -47,6 +48,12 @@ class ServiceSettings(BaseSettings):
     max_body_bytes: int = Field(1_000_000, ge=1024)
     log_level: str = "INFO"
     cors_origins: list[str] = []
+
+    # The working-day calendar (State Council holiday notices): operators load next year's notice
+    # by pointing this at a new file (check it first with `qcr calendar check FILE`).
+    workdays_file: Path = DEFAULT_CALENDAR
+    # /readyz warns when the calendar covers fewer days ahead than this (0: the longest deadline).
+    workdays_warn_days: int = Field(0, ge=0)
 
     service_name: str = ""
 

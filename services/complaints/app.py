@@ -13,6 +13,7 @@ from services.common.app import build_app
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys
 from services.common.ratelimit import RateLimiter
+from services.complaints.calendar_watch import calendar_watch
 from services.complaints.cases.router import handlers, public
 from services.complaints.confidential import Vault, dev_key
 from services.complaints.notifications.dispatcher import NotificationDispatcher, build_sender
@@ -31,6 +32,7 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         ensure_dev_keys(settings.data_dir)
     keys = [k.get_secret_value() for k in settings.reporter_keys] or [dev_key(settings.data_dir)]
     clock = clock or SystemClock()
+    policy = load_policy()
 
     vault = Vault(keys)
 
@@ -60,15 +62,24 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
+    @asynccontextmanager
+    async def background(app: FastAPI) -> AsyncIterator[None]:
+        async with (
+            calendar_watch(app, interval=settings.calendar_check_seconds),
+            dispatcher(app),
+        ):
+            yield
+
     return build_app(
         settings,
         title="Quality complaints",
         description="Hotline complaints and reports, their workflow, and the feed to the registry.",
         routers=[public, handlers, stats_router, rewards_public, rewards_handlers, notifications_router],
-        startup=dispatcher,
+        startup=background,
         state={
             "clock": clock,
-            "policy": load_policy(),
+            "policy": policy,
+            "longest_deadline_days": policy.longest_period_days,
             "vault": vault,
             "rate_limiter": RateLimiter(),
             "rate_limits": {

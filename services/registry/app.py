@@ -21,7 +21,9 @@ from services.registry.lists.rules import load_list_rules
 from services.registry.lists.sweeper import periodic_sweep
 from services.registry.partners.dispatch import webhook_dispatch
 from services.registry.partners.router import router as partners_router
+from services.registry.portal.products import router as portal_products_router
 from services.registry.portal.router import router as portal_router
+from services.registry.products.router import router as products_router
 from services.registry.settings import RegistrySettings
 from services.registry.standards.reference import load_reference
 from services.registry.standards.router import router as standards_router
@@ -60,7 +62,9 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             partners_router,
             ledger_router,
             standards_router,
+            products_router,
             portal_router,
+            portal_products_router,
         ],
         startup=background_tasks(settings),
         state={

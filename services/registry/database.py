@@ -17,6 +17,7 @@ def load_models() -> MetaData:
     from services.registry.ledger import models as _ledger  # noqa: F401
     from services.registry.lists import models as _lists  # noqa: F401
     from services.registry.partners import models as _partners  # noqa: F401
+    from services.registry.products import models as _products  # noqa: F401
     from services.registry.standards import models as _standards  # noqa: F401
 
     return Base.metadata

@@ -24,12 +24,14 @@ async def test_intake_answers_tracking_code_and_legal_deadlines(
     assert body["status"] == "received" and body["kind"] == "complaint"
     assert len(body["tracking_code"]) == 19 and body["tracking_code"].count("-") == 3
     calendar = load_calendar()
-    assert body["deadlines"]["accept_by"].startswith(calendar.deadline(clock.now(), 7).date().isoformat())
+    due = calendar.deadline(clock.now(), 7).date().isoformat()
+    assert body["deadlines"]["accept_by"]["at"].startswith(due)
     assert body["deadlines"]["resolve_by"] is None
     report = (
         await complaints.post("/v1/complaints", json=complaint_body(kind="report", reporter=None))
     ).json()
-    assert report["deadlines"]["accept_by"].startswith(calendar.deadline(clock.now(), 15).date().isoformat())
+    due = calendar.deadline(clock.now(), 15).date().isoformat()
+    assert report["deadlines"]["accept_by"]["at"].startswith(due)
     other = (await complaints.post("/v1/complaints", json=complaint_body())).json()
     assert other["tracking_code"] != body["tracking_code"]
 

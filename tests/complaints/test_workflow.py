@@ -24,8 +24,9 @@ async def test_full_path_and_outbox_row_without_personal_data(
     handler = tokens(Role.handler)
     case = await _file(complaints)
     accepted = (await move(complaints, handler, case["id"], "accept")).json()
-    expected = load_calendar().deadline(clock.now(), 45).date().isoformat()
-    assert accepted["deadlines"]["resolve_by"].startswith(expected)
+    # Received and accepted 2026-11-20 (Order 121): mediation ends 60 calendar days later (Art. 23).
+    expected = load_calendar().add_calendar_days(clock.now().date(), 60).isoformat()
+    assert accepted["deadlines"]["resolve_by"]["at"].startswith(expected)
     done = (
         await move(complaints, handler, case["id"], "investigate", "substantiate", severity="severe")
     ).json()
@@ -62,7 +63,7 @@ async def test_illegal_transition_names_the_allowed_ones(
     assert response.status_code == 409
     problem = response.json()
     assert problem["current_status"] == "received"
-    assert problem["allowed_actions"] == ["accept", "extend", "reject"]
+    assert problem["allowed_actions"] == ["accept", "reject"]
     await move(complaints, handler, case["id"], "accept", "investigate")
     no_finding = await complaints.post(
         f"/v1/complaints/{case['id']}/transitions", json={"action": "substantiate"}, headers=handler
@@ -99,9 +100,9 @@ async def test_concurrent_transitions_cannot_both_win(complaints: httpx.AsyncCli
 async def test_report_deadline_extends_once(complaints: httpx.AsyncClient, tokens: Tokens) -> None:
     handler = tokens(Role.handler)
     report = await _file(complaints, kind="report", reporter=None)
-    first_due = report["deadlines"]["accept_by"]
+    first_due = report["deadlines"]["accept_by"]["at"]
     extended = (await move(complaints, handler, report["id"], "extend")).json()
-    assert extended["deadlines"]["extended"] is True and extended["deadlines"]["accept_by"] > first_due
+    assert extended["deadlines"]["extended"] is True and extended["deadlines"]["accept_by"]["at"] > first_due
     again = await complaints.post(
         f"/v1/complaints/{report['id']}/transitions", json={"action": "extend"}, headers=handler
     )

@@ -160,7 +160,11 @@ async def test_the_body_sent_is_the_public_api_contract_with_the_callers_address
                 "kind": "complaint",
                 "status": "received",
                 "deadlines": {
-                    "accept_by": "2026-12-01T15:59:59Z",
+                    "accept_by": {
+                        "at": "2026-12-01T15:59:59Z",
+                        "provisional": False,
+                        "legal_basis": "《市场监督管理投诉举报处理办法》第十五条",
+                    },
                     "resolve_by": None,
                     "extended": False,
                     "legal_basis": [],

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from services.common.clock import FrozenClock
+from services.common.gtin import check_digit
 from services.common.roles import Role
 from tests.complaints.rewards_support import concluded_report, record
 from tests.registry.test_lists import act, blacklist, entry_body, propose, repair_body
@@ -53,6 +54,12 @@ class RegistryWorld:
     standard_id: str  # a declaration of `own`, with a document
     withdrawable: list[str]  # more declarations of `own`: one per caller, so each may withdraw one
     sample_id: str  # a spot-check draw
+    prefix: str = "6907777"  # a company prefix of `own`
+    gtin: str = ""  # an item of `own` under `prefix`
+
+
+def gtin_of(body: str) -> str:
+    return body + str(check_digit(body))
 
 
 @dataclass
@@ -109,6 +116,18 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         declarations.append(declared.json()["id"])
     sample = await client.post("/v1/standards/samples", json={"n": 2, "seed": "security"}, headers=reg)
     assert sample.status_code == 201, sample.text
+    prefix = await client.post(
+        "/v1/company-prefixes",
+        json={"prefix": "6907777", "uscc": own, "registered_on": "2026-01-01"},
+        headers=reg,
+    )
+    assert prefix.status_code == 201, prefix.text
+    item = await client.post(
+        f"/v1/enterprises/{own}/products",
+        json={"gtin": gtin_of("690777700000"), "name": "安全测试纯牛奶"},
+        headers=reg,
+    )
+    assert item.status_code == 201, item.text
     return RegistryWorld(
         own=own,
         event_id=event.json()["id"],
@@ -126,6 +145,7 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         standard_id=declarations[0],
         withdrawable=declarations[1:],
         sample_id=sample.json()["id"],
+        gtin=item.json()["gtin"],
     )
 
 

@@ -20,7 +20,7 @@ from fastapi.routing import iter_route_contexts
 from tests.complaints.rewards_support import outcome_body
 from tests.registry.test_lists import entry_body, repair_body
 from tests.registry.test_standards import standard_body
-from tests.security.conftest import ROLES, ComplaintsWorld, RegistryWorld, role_headers
+from tests.security.conftest import ROLES, ComplaintsWorld, RegistryWorld, gtin_of, role_headers
 from tests.support import Tokens, code, complaint_body, event_body
 
 MATRIX: dict[str, dict[str, dict[str, int]]] = tomllib.loads(
@@ -164,6 +164,27 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "GET /v1/standards/samples/{sample_id}/candidates": Call(
             f"/v1/standards/samples/{w.sample_id}/candidates"
         ),
+        "POST /v1/company-prefixes": Call(
+            "/v1/company-prefixes",
+            json={"prefix": f"69088{n:02d}", "uscc": own, "registered_on": "2026-01-01"},
+        ),
+        "GET /v1/company-prefixes": Call("/v1/company-prefixes"),
+        "GET /v1/company-prefixes/{prefix}": Call(f"/v1/company-prefixes/{w.prefix}"),
+        "POST /v1/company-prefixes/{prefix}/transitions": Call(
+            f"/v1/company-prefixes/{w.prefix}/transitions",
+            json={"action": "renew", "valid_until": "2030-01-01"},
+        ),
+        "POST /v1/enterprises/{uscc}/products": Call(
+            f"/v1/enterprises/{own}/products",
+            owner=own,
+            json={"gtin": gtin_of(f"6907777{n + 1:05d}"), "name": f"矩阵产品{n}"},
+        ),
+        "GET /v1/enterprises/{uscc}/products": Call(f"/v1/enterprises/{own}/products", owner=own),
+        "GET /v1/products/{gtin}": Call(f"/v1/products/{w.gtin}"),
+        "GET /v1/products/{gtin}/trace": Call(f"/v1/products/{w.gtin}/trace"),
+        "POST /v1/products:batch": Call("/v1/products:batch", json={"gtins": [w.gtin, "123"]}),
+        "GET /v1/failed-products": Call("/v1/failed-products"),
+        "GET /v1/recalls": Call("/v1/recalls"),
         "GET /v1/audit": Call("/v1/audit"),
         "GET /v1/audit/head": Call("/v1/audit/head"),
         "GET /": Call("/"),
@@ -173,6 +194,10 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "GET /complaints/new": Call("/complaints/new", params={"uscc": own}),
         "POST /complaints": Call("/complaints", data={"kind": "complaint"}),
         "GET /track": Call("/track"),
+        "GET /products": Call("/products", params={"gtin": w.gtin}),
+        "GET /products/{gtin}": Call(f"/products/{w.gtin}"),
+        "GET /failed-products": Call("/failed-products"),
+        "GET /recalls": Call("/recalls"),
         "GET /static/portal.css": Call("/static/portal.css"),
     }
 
@@ -198,6 +223,12 @@ def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
         ),
         "POST /v1/complaints/{complaint_id}/transitions": Call(
             f"{case}/transitions", json={"action": "accept"}
+        ),
+        "POST /v1/complaints/intake": Call(
+            "/v1/complaints/intake",
+            json=complaint_body(
+                description=f"矩阵测试第{n}号：12315平台转来的投诉。", received_at="2026-11-19T10:00:00+08:00"
+            ),
         ),
         "GET /v1/stats": Call("/v1/stats"),
         "POST /v1/complaints/{complaint_id}/reward": Call(f"{case}/reward", json=outcome_body()),

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from services.common.gtin import GtinChecked
 from services.common.text import Line, Text
 from services.common.uscc import UsccChecked
 from services.complaints.rewards.schemas import RewardPublic
@@ -59,14 +60,20 @@ class ComplaintCreate(BaseModel):
     target_name: Line(200) | None = None  # type: ignore[valid-type]
     category: Line(64)  # type: ignore[valid-type]
     product: Line(200) | None = None  # type: ignore[valid-type]
+    gtin: GtinChecked | None = Field(
+        None, description="the product's barcode (GTIN); traced to the enterprise when no code is given"
+    )
+    batch: Line(64) | None = Field(None, description="batch or lot number on the product")  # type: ignore[valid-type]
     description: Text(5000) = Field(min_length=5)  # type: ignore[valid-type]
     attachments: list[AttachmentIn] = Field(default=[], max_length=3)
     reporter: Reporter | None = None
 
     @model_validator(mode="after")
     def _rules(self) -> ComplaintCreate:
-        if not self.target_uscc and not self.target_name:
-            raise ValueError("give target_uscc, or target_name when the code is not known")
+        if not self.target_uscc and not self.target_name and not self.gtin:
+            raise ValueError(
+                "give target_uscc, or target_name or the product's gtin when the code is not known"
+            )
         if self.kind == "complaint":
             r = self.reporter
             if r is None or not r.name or not (r.phone or r.email):
@@ -74,10 +81,47 @@ class ComplaintCreate(BaseModel):
         return self
 
 
+class Due(BaseModel):
+    """One legal deadline: when, whether the calendar reaches it yet, and the article it comes from."""
+
+    at: datetime = Field(description="end of the period's last day (23:59:59 China time)")
+    provisional: bool = Field(
+        description="the period runs past the published working-day calendar: later holiday notices "
+        "can only move it later; it is recomputed when a newer calendar is loaded"
+    )
+    legal_basis: str
+
+
+class PlatformCaseCreate(ComplaintCreate):
+    """A case a handler files for the reporter: from the national 12315 platform or a hotline, with
+    its original time of receipt, from which its deadlines run (Order 121 Art. 40)."""
+
+    received_at: datetime = Field(description="when the platform or hotline received it; not in the future")
+    platform_ref: Line(64) | None = Field(None, description="the platform's own case number")  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _aware(self) -> PlatformCaseCreate:
+        if self.received_at.tzinfo is None:
+            raise ValueError("received_at needs a time zone (e.g. 2026-11-20T09:30:00+08:00)")
+        return self
+
+
 class Deadlines(BaseModel):
-    accept_by: datetime = Field(description="decision on acceptance due (report: whether to open a case)")
-    resolve_by: datetime | None = Field(description="conclusion due once accepted")
-    extended: bool
+    rule_set: str = Field(
+        description="which rules govern the case, by its date of receipt: order20 | order121"
+    )
+    regulation: str
+    accept_by: Due = Field(description="decision on acceptance due (report: whether to open a case)")
+    resolve_by: Due | None = Field(
+        description="once accepted: mediation ends (complaint) or the case is decided (report)"
+    )
+    notify_by: Due | None = Field(
+        None, description="parties told after mediation ends; a real-name reporter told (Order 20)"
+    )
+    violation_check_by: Due | None = Field(None, description="a violation found during mediation checked")
+    paused_since: datetime | None = Field(None, description="the clock is stopped for testing or appraisal")
+    extended: bool = Field(description="a report's decision period was extended")
+    case_extended: bool = Field(False, description="a report's case period was extended")
     legal_basis: list[str]
 
 
@@ -121,7 +165,20 @@ class Finding(BaseModel):
 class TransitionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["accept", "reject", "investigate", "substantiate", "unsubstantiate", "close", "extend"]
+    action: Literal[
+        "accept",
+        "reject",
+        "investigate",
+        "substantiate",
+        "unsubstantiate",
+        "close",
+        "extend",
+        "pause",
+        "resume",
+        "flag_violation",
+        "extend_check",
+        "notify",
+    ]
     note: Text(5000) | None = None  # type: ignore[valid-type]
     outcome: Text(1000) | None = Field(None, description="public outcome shown on the tracking page")  # type: ignore[valid-type]
     finding: Finding | None = None
@@ -156,9 +213,25 @@ class ComplaintSummary(BaseModel):
     category: str
     product: str | None
     received_at: datetime
+    rule_set: str = Field(description="rules that govern the case by its date of receipt: order20 | order121")
     deadlines: Deadlines
     overdue: bool
     duplicate_of: uuid.UUID | None
+
+
+TraceStatus = Literal["traced", "not_found", "restricted", "unavailable", "named"]
+
+
+class Tracing(BaseModel):
+    """The barcode a case named and the enterprise the registry traced it to."""
+
+    gtin: str
+    batch: str | None
+    status: TraceStatus = Field(
+        description="named: the filer gave the enterprise as well, nothing was traced"
+    )
+    uscc: str | None
+    name: str | None
 
 
 class ReporterOut(BaseModel):
@@ -179,3 +252,7 @@ class ComplaintDetail(ComplaintSummary):
     transitions: list[TransitionOut]
     attachments: list[AttachmentOut]
     feed_status: str | None = Field(description="delivery of the credit event to the registry")
+    allowed_actions: list[str] = Field(description="what the workflow and the case's clock allow now")
+    filed_by: str | None = Field(description="the handler who filed it from the platform or a hotline")
+    platform_ref: str | None
+    tracing: Tracing | None = Field(None, description="the barcode named and whom it traced to")

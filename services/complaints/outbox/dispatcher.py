@@ -10,7 +10,7 @@ import asyncio
 import logging
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -31,6 +31,19 @@ _RETRYABLE_4XX = {408, 425, 429}
 def signing_key(path: Path) -> SigningKey:
     key = load_private_key(path)
     return SigningKey(kid=public_jwk(key)["kid"], private_key=key, jwks_path=path)
+
+
+def registry_token(key: SigningKey, settings: ComplaintsSettings, now: datetime) -> str:
+    """A short-lived `service` token for the registry, signed with the complaints service's key."""
+    return sign_token(
+        key,
+        issuer=settings.service_issuer,
+        audience="registry",
+        subject="complaints",
+        role=Role.service,
+        ttl_seconds=120,
+        now=now.timestamp(),
+    )
 
 
 class Dispatcher:
@@ -57,15 +70,7 @@ class Dispatcher:
         self._wake.set()
 
     def _token(self) -> str:
-        return sign_token(
-            self.key,
-            issuer=self.settings.service_issuer,
-            audience="registry",
-            subject="complaints",
-            role=Role.service,
-            ttl_seconds=120,
-            now=self.clock.now().timestamp(),
-        )
+        return registry_token(self.key, self.settings, self.clock.now())
 
     async def run_once(self) -> int:
         """Claim due rows and try each once; returns how many were attempted."""

@@ -28,6 +28,16 @@ def credit_event(complaint: Complaint, *, authority: str) -> dict[str, Any]:
         "source_ref": str(complaint.id),
         "occurred_at": complaint.concluded_at.isoformat(),
         "summary": f"{complaint.kind}: {complaint.finding_category or complaint.category}",
+        # The product the case is about, when it named one: the event names it too.
+        **{
+            field: value
+            for field, value in (
+                ("gtin", complaint.gtin),
+                ("batch", complaint.batch),
+                ("product_name", complaint.product),
+            )
+            if value
+        },
     }
 
 

@@ -30,11 +30,17 @@ class CreditEvent(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_by: Mapped[str | None] = mapped_column(String(200))
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    # The product an event is about, when known (spot checks, recalls, traced complaints).
+    gtin: Mapped[str | None] = mapped_column(String(14))
+    batch: Mapped[str | None] = mapped_column(String(64))
+    test_report_no: Mapped[str | None] = mapped_column(String(100))
+    product_name: Mapped[str | None] = mapped_column(String(200))
 
     # Idempotency: one event per (issuer, source_ref), enforced by the database, not by a read.
     __table_args__ = (
         UniqueConstraint("issuer", "source_ref"),
         Index("ix_credit_event_uscc_occurred_at", "uscc", "occurred_at"),
+        Index("ix_credit_event_kind_occurred_at", "kind", "occurred_at"),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.gtin import GtinChecked
 from services.common.text import Line, Text
 from services.common.timestamps import Timestamp
 
@@ -24,6 +25,10 @@ class CreditEventCreate(BaseModel):
     occurred_at: Timestamp
     expires_at: Timestamp | None = None
     summary: Text(2000) | None = None  # type: ignore[valid-type]
+    gtin: GtinChecked | None = None
+    batch: Line(64) | None = Field(None, description="batch or lot number of the product")  # type: ignore[valid-type]
+    test_report_no: Line(100) | None = Field(None, description="test report number (spot checks)")  # type: ignore[valid-type]
+    product_name: Line(200) | None = None  # type: ignore[valid-type]
 
 
 class CreditEventOut(BaseModel):
@@ -43,6 +48,10 @@ class CreditEventOut(BaseModel):
     status: Literal["active", "expired", "revoked"]
     revoked_at: datetime | None
     revocation_reason: str | None
+    gtin: str | None = None
+    batch: str | None = None
+    test_report_no: str | None = None
+    product_name: str | None = None
 
 
 class RevocationCreate(BaseModel):

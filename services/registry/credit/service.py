@@ -24,6 +24,7 @@ from services.registry.ledger import service as ledger
 
 # An event dated in the future is a typo, not a fact; allow for clocks that disagree a little.
 FUTURE_TOLERANCE = timedelta(minutes=5)
+PRODUCT_FIELDS = ("gtin", "batch", "test_report_no", "product_name")
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,10 @@ async def record_event(
         expires_at=data.expires_at,
         recorded_at=now,
         recorded_by=actor.actor,
+        gtin=data.gtin,
+        batch=data.batch,
+        test_report_no=data.test_report_no,
+        product_name=data.product_name,
     )
     inserted = (await session.execute(statement.returning(CreditEvent.id))).scalar_one_or_none()
     if inserted is None:
@@ -113,6 +118,7 @@ async def record_event(
             "issuer": issuer,
             "occurred_at": data.occurred_at,
             "expires_at": data.expires_at,
+            **{k: v for k in PRODUCT_FIELDS if (v := getattr(data, k)) is not None},
         },
     )
     await grading.regrade(

@@ -35,12 +35,14 @@ class BadRow:
     message: str
 
 
-def raw_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+def raw_records(
+    path: Path, required: tuple[str, ...] = CSV_COLUMNS[:2]
+) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line number, record) pairs: a dict for CSV, the undecoded line for JSON Lines."""
     if path.suffix.lower() == ".csv":
         with path.open(newline="", encoding="utf-8-sig") as fh:
             reader = csv.DictReader(fh)
-            missing = [c for c in CSV_COLUMNS[:2] if c not in (reader.fieldnames or [])]
+            missing = [c for c in required if c not in (reader.fieldnames or [])]
             if missing:
                 raise ValueError(f"{path.name}:1: header lacks column(s): {', '.join(missing)}")
             for record in reader:
@@ -52,7 +54,7 @@ def raw_records(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
                 yield number, text
 
 
-def _decode(raw: dict[str, Any] | str) -> dict[str, Any]:
+def decode(raw: dict[str, Any] | str) -> dict[str, Any]:
     if isinstance(raw, dict):
         return raw
     try:
@@ -109,7 +111,7 @@ def validate(
     bad: list[BadRow] = []
     for number, raw in chunk:
         try:
-            rows.append(_row(number, _decode(raw), rules, now))
+            rows.append(_row(number, decode(raw), rules, now))
         except ValueError as exc:
             bad.append(BadRow(number, str(exc)))
     return rows, bad

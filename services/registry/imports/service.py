@@ -96,6 +96,10 @@ def prepare_chunk(chunk: list[tuple[int, Any]], rules_file: Path, now: datetime,
                     None,
                     None,
                     None,
+                    e.gtin,
+                    e.batch,
+                    e.test_report_no,
+                    e.product_name,
                 )
             )
         grade = assess(graded, rules, now)

@@ -95,7 +95,7 @@ async def file_case(client: httpx.AsyncClient, request: Request, body: dict[str,
     return Filed(
         tracking_code=created["tracking_code"],
         kind=created["kind"],
-        accept_by=datetime.fromisoformat(created["deadlines"]["accept_by"]),
+        accept_by=datetime.fromisoformat(created["deadlines"]["accept_by"]["at"]),
         duplicate=created.get("duplicate_of") is not None,
     )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from fastapi import Request
 
 from services.common.workdays import CHINA
+from services.registry.portal.product_messages import PRODUCT_MESSAGES
 
 LANGUAGES = ("zh", "en")
 DEFAULT = "zh"
@@ -22,6 +23,7 @@ DIVISIONS_FILE = Path(__file__).parents[1] / "enterprises" / "divisions.toml"
 
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (zh, en)
+    **PRODUCT_MESSAGES,
     "site_name": ("质量信用信息公示", "Quality-credit disclosure"),
     "site_tagline": (
         "企业质量信用等级、严重违法失信名单与守信激励名单公示",
