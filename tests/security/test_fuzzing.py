@@ -72,7 +72,17 @@ _CURSOR = (
     "a cursor is opaque: one the service did not issue is refused (422); no schema states which it issued"
 )
 _NUMBER = "the standard-number grammar (standards/numbers.py) is no schema pattern yet"
+_PRODUCTS = "products and barcodes (merged last): GTIN and prefix rules, cursors not in the schema yet"
 REGISTRY_NOT_YET_STRICT: dict[str, str] = {
+    "GET /v1/company-prefixes": _PRODUCTS,
+    "GET /v1/enterprises/{uscc}/products": _PRODUCTS,
+    "GET /v1/failed-products": _PRODUCTS,
+    "GET /v1/products/{gtin}": _PRODUCTS,
+    "GET /v1/products/{gtin}/trace": _PRODUCTS,
+    "GET /v1/recalls": _PRODUCTS,
+    "POST /v1/company-prefixes": _PRODUCTS,
+    "POST /v1/enterprises/{uscc}/products": _PRODUCTS,
+    "POST /v1/products:batch": _PRODUCTS,
     "GET /v1/access-log": _CURSOR,
     "GET /v1/enterprises/{uscc}/access-log": _CURSOR,
     "GET /v1/enterprises/{uscc}/credit-events": _CURSOR,
