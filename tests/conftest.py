@@ -74,6 +74,7 @@ def registry_settings(backend: Backend, keys_dir: Path) -> RegistrySettings:
         database_url=backend.registry_url,
         db_pool_size=5,
         webhooks_enabled=False,
+        webhook_private_targets=True,  # the explicit opt-out: test receivers listen on 127.0.0.1
         search_rate=(1000, 60),
         public_list_rate=(1000, 60),
     )

@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--uscc")
     p.add_argument("--sub")
     p.add_argument("--data-dir", type=Path, default=Path(".qcr"))
-    p.add_argument("--ttl", type=int, default=3600)
+    p.add_argument("--ttl", type=int, default=None, help="seconds (default 300 for service, else 3600)")
     p.add_argument(
         "--aud",
         choices=["registry", "complaints"],

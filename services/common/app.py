@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -186,7 +187,16 @@ def build_app(
         finally:
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # The documentation pages load Swagger UI and ReDoc from the service itself (the assets ship with
+    # fastapi-offline): regulators' networks are often cut off from public CDNs. No call to the
+    # public schema validator either.
+    app = FastAPIOffline(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
+    )
     app.state.settings = settings
     configure_calendar(settings.workdays_file)
     app.state.metrics = Metrics(settings.service_name)
@@ -195,6 +205,10 @@ def build_app(
         settings.trusted_issuers,
         audience=settings.jwt_audience,
         leeway=settings.jwt_leeway_seconds,
+        extra_audiences=settings.jwt_extra_audiences,
+        max_lifetime=settings.jwt_max_lifetime_seconds,
+        service_max_lifetime=settings.jwt_service_max_lifetime_seconds,
+        service_subjects=settings.jwt_service_subjects,
         refresh_seconds=settings.jwks_refresh_seconds,
         file_check_seconds=settings.jwks_file_check_seconds,
     )

@@ -101,7 +101,8 @@ class Metrics:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def _route_template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
+    """The matched route's template (`/v1/complaints/track/{tracking_code}`), never the raw path."""
     route = scope.get("route")
     return getattr(route, "path", None) or "unmatched"
 
@@ -136,7 +137,7 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = _route_template(scope)
+            route = route_template(scope)
             self.metrics.requests.labels(self.metrics.service, scope["method"], route, str(status)).inc()
             self.metrics.latency.labels(self.metrics.service, scope["method"], route).observe(elapsed)
             self.logger.info(

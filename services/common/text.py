@@ -21,7 +21,10 @@ WHITESPACE = (
 )
 _NOT_SPACE_CONTROL = "\\x00-\\x08\\x0e-\\x1b\\x7f-\\x84\\x86-\\x9f"
 LINE_PATTERN = f"^[^{_NOT_SPACE_CONTROL}]*[^{WHITESPACE}{_NOT_SPACE_CONTROL}][^{_NOT_SPACE_CONTROL}]*$"
-TEXT_PATTERN = "^[^\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f]*$"
+_REFUSED_IN_TEXT = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
+TEXT_PATTERN = f"^[^{_REFUSED_IN_TEXT}]*$"
+# Prose: free text (tabs and newlines kept) with at least one character that is not whitespace.
+PROSE_PATTERN = f"^[^{_REFUSED_IN_TEXT}]*[^{WHITESPACE}{_REFUSED_IN_TEXT}][^{_REFUSED_IN_TEXT}]*$"
 
 
 def clean_line(value: str) -> str:
@@ -54,3 +57,15 @@ def Line(max_length: int) -> type[str]:
 def Text(max_length: int) -> type[str]:
     field = Field(max_length=max_length, json_schema_extra={"pattern": TEXT_PATTERN})
     return Annotated[str, field, AfterValidator(clean_text)]  # type: ignore[return-value]
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise ValueError("must not be blank")
+    return value
+
+
+def Prose(max_length: int) -> type[str]:
+    """Free text that must say something (newlines kept)."""
+    field = Field(min_length=1, max_length=max_length, json_schema_extra={"pattern": PROSE_PATTERN})
+    return Annotated[str, field, AfterValidator(clean_text), AfterValidator(_not_blank)]  # type: ignore[return-value]

@@ -9,8 +9,6 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from services.common.text import WHITESPACE
-
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -133,23 +131,17 @@ def _full_check(raw: object) -> str:
 
 
 _DOC = "unified social credit code (GB 32100-2015), 18 characters"
-# The documented form of what `normalise` + `check_format` take: surrounding spaces and lower case
-# are accepted (and normalised); check characters cannot be stated as a pattern.
-_LETTERS = ALPHABET[10:]
-# A code whose check characters must be right: a pattern cannot say it, so the documents name it as
-# a format of their own (a schema fuzzer registers a generator for it).
+# What OpenAPI says of a code: its alphabet and length, and the format `uscc` (the check characters,
+# which no pattern can express). Input is normalised first (trimmed, upper-cased, full-width folded).
 USCC_FORMAT = "uscc"
-PATTERN = f"^[{WHITESPACE}]*[0-9{_LETTERS}{_LETTERS.lower()}]{{{LENGTH}}}[{WHITESPACE}]*$"
+SCHEMA = {"pattern": "^[0-9A-HJ-NP-RTUW-Y]{18}$", "format": USCC_FORMAT}
 UsccFormat = Annotated[
     str,
     BeforeValidator(_format_only),
-    Field(description=_DOC, examples=["91350100M000100Y43"], json_schema_extra={"pattern": PATTERN}),
+    Field(description=_DOC, examples=["91350100M000100Y43"], json_schema_extra=SCHEMA),
 ]
 UsccChecked = Annotated[
     str,
     BeforeValidator(_full_check),
-    Field(
-        description=_DOC + ", both check characters verified",
-        json_schema_extra={"pattern": PATTERN, "format": USCC_FORMAT},
-    ),
+    Field(description=_DOC + ", both check characters verified", json_schema_extra=SCHEMA),
 ]

@@ -28,6 +28,9 @@ class RegistrySettings(ServiceSettings):
 
     service_name: str = "registry"
     jwt_audience: str = "registry"
+    jwt_service_subjects: list[str] = Field(
+        default_factory=lambda: ["complaints"]
+    )  # the feed: sub=complaints
     rules_file: Path = RULES_DIR / "2026.1.toml"
     batch_max_codes: int = Field(1000, ge=1, le=10000)
     demo_data: bool = False
@@ -39,15 +42,10 @@ class RegistrySettings(ServiceSettings):
     webhook_timeout_seconds: float = Field(5.0, gt=0)
     webhook_backoff_base_seconds: float = Field(2.0, gt=0)
     webhook_backoff_max_seconds: float = Field(600.0, gt=0)
-    # Deliveries to loopback, private or link-local addresses: refused unless allowed here (a partner
-    # must not make the registry POST into its own network). Default: allowed outside production only.
-    webhook_private_targets: bool | None = None
-
-    @property
-    def webhook_private_targets_allowed(self) -> bool:
-        if self.webhook_private_targets is None:
-            return not self.is_production
-        return self.webhook_private_targets
+    # Deliveries to loopback, private or link-local addresses: refused unless this is set, which
+    # local tests do for their receivers on 127.0.0.1 (a partner must not make the registry POST into
+    # its own network). Production refuses to start with it.
+    webhook_private_targets: bool = False
 
     # The public portal: where it forwards complaints and tracking look-ups, and its own limits per
     # client address, (requests, window seconds), in front of the complaints service's.
@@ -79,6 +77,8 @@ class RegistrySettings(ServiceSettings):
     def _dev_issuers(self) -> RegistrySettings:
         if self.service_signing_key_file is None and not self.is_production:
             self.service_signing_key_file = keys_dir(self.data_dir) / f"{REGISTRY_KEY_NAME}.pem"
+        if self.is_production and self.webhook_private_targets:
+            raise ValueError("webhook_private_targets is for local tests; production refuses it")
         if not self.trusted_issuers and not self.is_production:
             self.trusted_issuers = [
                 TrustedIssuer(

@@ -64,8 +64,9 @@ def _seed(url: str) -> list[str]:
             (
                 "INSERT INTO complaint (id, tracking_code, kind, channel, category, description, status,"
                 " anonymous, received_at, accept_due_at, extended, finding_severity, finding_category,"
-                " updated_at, rule_set, decision_period_from) VALUES (:id, :code, 'report', '12315', :category, '描述五个字', :status,"
-                " :anonymous, :at, :at, :extended, :severity, :finding, :at, 'order121', :at)",
+                " updated_at, rule_set, decision_period_from) VALUES (:id, :code, 'report', '12315',"
+                " :category, '描述五个字', :status, :anonymous, :at, :at, :extended, :severity,"
+                " :finding, :at, 'order121', :at)",
                 {
                     "id": case_id.hex if url.startswith("sqlite") else case_id,
                     "code": f"AAAA-BBBB-CCCC-{n:04d}",

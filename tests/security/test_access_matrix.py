@@ -46,7 +46,7 @@ def app_routes(app: FastAPI) -> set[str]:
     for route in iter_route_contexts(app.routes):
         for method in route.methods or ():
             if method != "HEAD":
-                found.add(f"{method} {route.path}")
+                found.add(f"{method} {route.path_format}")
     return found
 
 

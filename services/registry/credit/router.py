@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response, status
 
 from services.common.auth import OptionalPrincipalDep, Principal, ensure_own_code, require_roles
-from services.common.db import SessionDep
+from services.common.db import SessionDep, writes_on_read
 from services.common.errors import responses
 from services.common.pagination import (
     SEQUENCE,
@@ -78,6 +78,7 @@ async def record_credit_event(
     response_model=Page[CreditEventOut],
     responses=responses(401, 403, 404, 422),
 )
+@writes_on_read
 async def list_credit_events(
     actor: EventReader,
     enterprise: EnterpriseDep,
@@ -85,9 +86,14 @@ async def list_credit_events(
     now: NowDep,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
+    purpose: access.PurposeHeader = None,
 ) -> Page[CreditEventOut]:
     """Credit events of one enterprise, newest first, revoked ones included."""
     ensure_own_code(actor, enterprise.uscc)
+    purpose = access.require_purpose(actor, purpose)
+    await access.log_lookup(
+        session, principal=actor, lookup="events", purpose=purpose, codes=[enterprise.uscc], now=now
+    )
     key = decode_cursor(cursor, TIME_AND_ID)
     rows = await service.list_events(
         session,
@@ -122,6 +128,7 @@ async def revoke_credit_event(
 
 
 @router.get("/v1/enterprises/{uscc}/credit", response_model=CreditAnswer, responses=responses(401, 404, 422))
+@writes_on_read
 async def read_credit(
     uscc: UsccPathDep,
     session: SessionDep,
@@ -146,15 +153,23 @@ async def read_credit(
 @router.get(
     "/v1/enterprises/{uscc}/credit/history",
     response_model=Page[GradeChangeOut],
-    responses=responses(404, 422),
+    responses=responses(401, 404, 422),
 )
+@writes_on_read
 async def read_credit_history(
     enterprise: EnterpriseDep,
     session: SessionDep,
+    now: NowDep,
+    principal: OptionalPrincipalDep,
     cursor: CursorQuery = None,
     limit: LimitQuery = 50,
+    purpose: access.PurposeHeader = None,
 ) -> Page[GradeChangeOut]:
     """Every grade change with its cause, newest first."""
+    purpose = access.require_purpose(principal, purpose)
+    await access.log_lookup(
+        session, principal=principal, lookup="history", purpose=purpose, codes=[enterprise.uscc], now=now
+    )
     key = decode_cursor(cursor, SEQUENCE)
     rows = await service.history(
         session, uscc=enterprise.uscc, before_id=int(key[0]) if key else None, limit=limit

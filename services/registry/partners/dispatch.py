@@ -24,7 +24,7 @@ async def webhook_dispatch(app: FastAPI) -> AsyncIterator[None]:
         timeout=settings.webhook_timeout_seconds,
         backoff_base=settings.webhook_backoff_base_seconds,
         backoff_max=settings.webhook_backoff_max_seconds,
-        private_targets=settings.webhook_private_targets_allowed,
+        private_targets=settings.webhook_private_targets,
     )
     app.state.webhooks = dispatcher
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.common.auth import Principal, ensure_own_code, require_roles
-from services.common.db import SessionDep
+from services.common.db import SessionDep, writes_on_read
 from services.common.errors import PayloadTooLarge, responses
 from services.common.pagination import (
     MAX_SEQUENCE,
@@ -75,6 +75,7 @@ async def credit_status_batch(
 
 
 @router.get("/v1/changes", response_model=ChangePage, responses=responses(401, 403, 422))
+@writes_on_read
 async def read_changes(
     actor: Reader,
     session: SessionDep,
@@ -189,7 +190,7 @@ async def create_subscription(
         after=body.after,
         now=now,
         production=request.app.state.settings.is_production,
-        private_targets=request.app.state.settings.webhook_private_targets_allowed,
+        private_targets=request.app.state.settings.webhook_private_targets,
     )
     return SubscriptionCreated(**_subscription(created).model_dump(), secret=created.secret)
 

@@ -52,7 +52,8 @@ class StandardDeclaration(Base):
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_standard_declaration_updated_at_id", "updated_at", "id"),
+        # The search pages on (published_at, id): fixed at first publication, unlike updated_at.
+        Index("ix_standard_declaration_published_at_id", "published_at", "id"),
         Index("ix_standard_declaration_uscc_updated_at", "uscc", "updated_at"),
         Index("ix_standard_declaration_division", "division"),
     )

@@ -243,7 +243,7 @@ async def search_standards(
     cursor: CursorQuery = None,
     limit: LimitQuery = 20,
 ) -> Page[StandardSummary]:
-    """Search declared standards, most recently published or changed first (public)."""
+    """Search declared standards, most recently declared first (public)."""
     rows = await service.search_declarations(
         session,
         q=q,
@@ -259,7 +259,7 @@ async def search_standards(
     next_cursor = None
     if len(rows) == limit:
         last = rows[-1].declaration
-        next_cursor = encode_cursor(last.updated_at.isoformat(), str(last.id))
+        next_cursor = encode_cursor(last.published_at.isoformat(), str(last.id))
     return Page[StandardSummary](items=[summary_view(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -402,7 +402,8 @@ async def sample_candidates(actor: Regulator, sample_id: uuid.UUID, session: Ses
     )
 
 
-@router.get("/v1/standards/{standard_id}", response_model=StandardOut, responses=responses(404, 422))
+# `:uuid`: `GET /v1/standards/samples` is not a declaration id; it matches no GET route, so 405.
+@router.get("/v1/standards/{standard_id:uuid}", response_model=StandardOut, responses=responses(404, 422))
 async def read_standard(
     standard_id: StandardId, session: SessionDep, reference: ReferenceDep, now: NowDep
 ) -> StandardOut:

@@ -7,9 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.common.text import Line, Text
+from services.common.text import Prose as ProseText
+from services.common.timestamps import Timestamp
 from services.registry.credit.schemas import Severity
 from services.registry.standards import numbers
 
@@ -30,12 +32,6 @@ def _number(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-def _not_blank(value: str) -> str:
-    if not value:
-        raise ValueError("must not be blank")
-    return value
-
-
 StandardNumberText = Annotated[
     str,
     Field(
@@ -47,7 +43,7 @@ StandardNumberText = Annotated[
     ),
     AfterValidator(_number),
 ]
-Prose = Annotated[Text(4000), AfterValidator(_not_blank)]  # type: ignore[valid-type]
+Prose = ProseText(4000)
 
 
 class Indicator(BaseModel):
@@ -147,8 +143,8 @@ class FlagCreditEvent(BaseModel):
     severity: Severity
     authority: Line(200)  # type: ignore[valid-type]
     source_ref: Line(200) = Field(description="decision number; idempotency key as for any credit event")  # type: ignore[valid-type]
-    occurred_at: AwareDatetime
-    expires_at: AwareDatetime | None = None
+    occurred_at: Timestamp
+    expires_at: Timestamp | None = None
     summary: Text(2000) | None = None  # type: ignore[valid-type]
 
 

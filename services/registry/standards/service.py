@@ -176,7 +176,9 @@ async def _store_document(
     existing = (
         await session.execute(
             select(StandardDocument).where(
-                StandardDocument.uscc == uscc, StandardDocument.sha256 == upload.sha256
+                StandardDocument.uscc == uscc,
+                StandardDocument.sha256 == upload.sha256,
+                StandardDocument.filename == upload.filename,  # the same text sent under a new name keeps it
             )
         )
     ).scalar_one_or_none()
@@ -553,12 +555,14 @@ async def search_declarations(
                 region=region,
             )
         )
-        .order_by(StandardDeclaration.updated_at.desc(), StandardDeclaration.id.desc())
+        # Paged on a key that never changes (first publication, id): a revision or a withdrawal
+        # between two pages would otherwise move a declaration past the reader's cursor.
+        .order_by(StandardDeclaration.published_at.desc(), StandardDeclaration.id.desc())
         .limit(limit)
     )
     if after is not None:
         statement = statement.where(
-            keyset_after(StandardDeclaration.updated_at, StandardDeclaration.id, after)
+            keyset_after(StandardDeclaration.published_at, StandardDeclaration.id, after)
         )
     return [Current(*row) for row in (await session.execute(statement)).all()]
 
