@@ -1,7 +1,7 @@
 """standards search pages on published_at (stable), not updated_at (changes under the reader)
 
 Revision ID: 598954402111
-Revises: 7c1b9e4d2f60
+Revises: 2c219891085d
 Create Date: 2026-12-02 04:05:00
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "598954402111"
-down_revision: str | None = "7c1b9e4d2f60"
+down_revision: str | None = "2c219891085d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
