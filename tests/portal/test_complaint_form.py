@@ -17,6 +17,7 @@ from services.common.roles import Role
 from services.complaints.categories import load_categories
 from services.complaints.database import load_models as complaints_models
 from services.registry.app import create_app
+from services.registry.database import load_models as registry_models
 from services.registry.portal.complaints_client import complaints_client
 from services.registry.settings import RegistrySettings
 from tests.portal.markup import accessible
@@ -102,6 +103,32 @@ async def test_a_complaint_is_forwarded_and_tracked_without_personal_data(
     assert f"案件 {tracking_code}" in accessible(relaxed.text).text
     english = accessible((await portal.get(link.group(1) + "&lang=en")).text)
     assert "accepted" in english.text and "online" in english.text
+
+
+async def test_a_real_name_report_shows_its_claim_secret_once_and_the_registry_keeps_none(
+    portal: httpx.AsyncClient, complaints: httpx.AsyncClient, tokens: Tokens, registry_app: FastAPI
+) -> None:
+    await register(portal, tokens(Role.regulator), code(1), NAME)
+    filed = await portal.post("/complaints", data=form(kind="report"))
+    assert filed.status_code == 200, filed.text
+    assert filed.headers["cache-control"] == "no-store"
+    page = accessible(filed.text)
+    secret = re.search(r'id="claim-secret">([^<]+)<', page.html)
+    assert secret, page.text
+    assert "领奖密码" in page.text
+    # The registry's database holds neither the secret nor the reporter: it only passed them on.
+    dump = await _every_row(registry_app)
+    for value in (secret.group(1), *REPORTER.values()):
+        assert value not in dump
+    blank = {"reporter_name": "", "reporter_phone": "", "reporter_email": ""}
+    anonymous = accessible((await portal.post("/complaints", data=form(kind="report", **blank))).text)
+    assert anonymous.h1 == "已提交" and 'id="claim-secret"' not in anonymous.html
+
+
+async def _every_row(app: FastAPI) -> str:
+    async with app.state.engine.connect() as conn:
+        rows = [str((await conn.execute(table.select())).all()) for table in registry_models().sorted_tables]
+    return "\n".join(rows)
 
 
 async def test_an_anonymous_report_needs_no_contact(portal: httpx.AsyncClient) -> None:

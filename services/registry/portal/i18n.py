@@ -236,6 +236,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "filed_kind_complaint": ("投诉", "complaint"),
     "filed_kind_report": ("举报", "report"),
     "filed_accept_by": ("受理决定期限", "Decision on acceptance due by"),
+    "filed_claim_text": (
+        "如举报查证属实并符合奖励条件，需凭查询码和下面的领奖密码申领奖励。密码只显示这一次，请妥善保存：",
+        "If the report leads to a reward, you claim it with the tracking code and this claim secret. It is"
+        " shown only this once; keep it safe:",
+    ),
     "track_this": ("查看办理进度", "Track this case"),
     "unavailable_title": ("暂时无法办理", "Temporarily unavailable"),
     "unavailable_text": (
