@@ -152,7 +152,7 @@ def complaint_body(**over: object) -> dict[str, object]:
         "kind": "complaint",
         "channel": "12315",
         "target_uscc": code(1),
-        "category": "食品安全",
+        "category": "food_safety",
         "product": "鲜牛奶",
         "description": "购买的鲜牛奶在保质期内变质，商家拒绝退换。",
         "reporter": {"name": "王小明", "phone": "13800138000", "email": "wxm@example.cn"},

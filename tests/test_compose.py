@@ -1,5 +1,6 @@
 """docker-compose.yml: valid for Compose, and wired the way the services need."""
 
+import ipaddress
 import os
 import shutil
 import subprocess
@@ -36,6 +37,8 @@ def test_compose_wiring() -> None:
     env = services["registry"]["environment"]
     assert env["REGISTRY_DATABASE_URL"].startswith("postgresql+asyncpg://")
     assert services["complaints"]["environment"]["COMPLAINTS_REGISTRY_URL"] == "http://registry:8001"
+    # The portal's complaint form reaches the complaints service, not the registry container itself.
+    assert env["REGISTRY_COMPLAINTS_URL"] == "http://complaints:8002"
     for name in ("registry", "complaints"):
         module = services[name]["command"][1]
         assert (ROOT / (module.split(":")[0].replace(".", "/") + ".py")).exists()
@@ -51,3 +54,19 @@ def test_compose_config_validates() -> None:
         [*command, "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_complaints_service_trusts_the_registry_as_its_only_proxy() -> None:
+    """The portal forwards each person's address (X-Forwarded-For): the complaints service believes
+    it from the registry's fixed address only, so portal users do not share one rate-limit bucket
+    and nobody else can pick their own address."""
+    spec = yaml.safe_load(COMPOSE.read_text())
+    services = spec["services"]
+    (network,) = services["registry"]["networks"]
+    registry_address = services["registry"]["networks"][network]["ipv4_address"]
+    subnet = spec["networks"][network]["ipam"]["config"][0]["subnet"]
+    assert ipaddress.ip_address(registry_address) in ipaddress.ip_network(subnet)
+    assert network in services["complaints"]["networks"]
+    trusted = services["complaints"]["environment"]["FORWARDED_ALLOW_IPS"]
+    assert trusted == registry_address
+    assert "--proxy-headers" in services["complaints"]["command"]

@@ -7,7 +7,19 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from services.cli import audit, contracts, dev, imports, lists, outbox, standards, sweep, tokens
+from services.cli import (
+    audit,
+    calendar,
+    contracts,
+    dev,
+    imports,
+    lists,
+    outbox,
+    standards,
+    supervision,
+    sweep,
+    tokens,
+)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--uscc")
     p.add_argument("--sub")
     p.add_argument("--data-dir", type=Path, default=Path(".qcr"))
-    p.add_argument("--ttl", type=int, default=3600)
+    p.add_argument("--ttl", type=int, default=None, help="seconds (default 300 for service, else 3600)")
     p.add_argument(
         "--aud",
         choices=["registry", "complaints"],
@@ -58,6 +70,8 @@ def _parser() -> argparse.ArgumentParser:
     lists.add_parser(sub)
     standards.add_parser(sub)
     sweep.add_parser(sub)
+    calendar.add_parser(sub)
+    supervision.add_parser(sub)
 
     p = sub.add_parser("contracts", help="export (or --check) the OpenAPI documents in contracts/")
     p.add_argument("--check", action="store_true")

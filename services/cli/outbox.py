@@ -1,4 +1,4 @@
-"""`qcr outbox run|list|retry`: the feed worker and its operator tools."""
+"""`qcr outbox run|list|retry [ID | --all-failed]`: the feed worker and its operator tools."""
 
 from __future__ import annotations
 
@@ -52,11 +52,16 @@ async def _list(settings: ComplaintsSettings, status: str | None) -> None:
         await engine.dispose()
 
 
-async def _retry(settings: ComplaintsSettings, message_id: int) -> None:
+async def _retry(settings: ComplaintsSettings, message_id: int | None) -> int:
+    """Queue one failed message, or (no id) every failed one; returns how many."""
     engine = create_engine(settings.database_url)
     try:
         async with session_factory(engine)() as session, session.begin():
-            await outbox.retry(session, message_id=message_id, now=SystemClock().now())
+            now = SystemClock().now()
+            if message_id is None:
+                return await outbox.retry_all_failed(session, now=now)
+            await outbox.retry(session, message_id=message_id, now=now)
+            return 1
     finally:
         await engine.dispose()
 
@@ -70,11 +75,14 @@ def run_outbox(args: argparse.Namespace) -> int:
     elif args.action == "list":
         asyncio.run(_list(settings, args.status))
     else:
-        if args.id is None:
-            print("qcr outbox retry: give the id of a failed message")
+        if (args.id is None) == (not args.all_failed):
+            print("qcr outbox retry: give the id of a failed message, or --all-failed")
             return 2
-        asyncio.run(_retry(settings, args.id))
-        print(f"outbox message {args.id} queued again")
+        queued = asyncio.run(_retry(settings, args.id))
+        if args.all_failed:
+            print(f"{queued} failed messages queued again")
+        else:
+            print(f"outbox message {args.id} queued again")
     return 0
 
 
@@ -84,6 +92,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p.add_argument("id", nargs="?", type=int, help="message id (retry)")
     p.add_argument("--once", action="store_true", help="run: deliver what is due, then exit")
     p.add_argument("--status", choices=["pending", "sent", "failed"], help="list: only this status")
+    p.add_argument("--all-failed", action="store_true", help="retry: every failed message")
     p.add_argument("--data-dir", type=Path)
     p.add_argument("--registry-url")
     p.set_defaults(run=run_outbox)

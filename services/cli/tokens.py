@@ -35,7 +35,7 @@ def mint(
     *,
     uscc: str | None = None,
     subject: str | None = None,
-    ttl: int = 3600,
+    ttl: int | None = None,
     audience: str | None = None,
 ) -> str:
     if production_configured():
@@ -51,7 +51,8 @@ def mint(
         subject=subject or ("complaints" if role is Role.service else f"dev-{role}"),
         role=role,
         uscc=uscc,
-        ttl_seconds=ttl,
+        # Service tokens live minutes (the services cap them); people's an hour unless asked.
+        ttl_seconds=ttl if ttl is not None else (300 if role is Role.service else 3600),
     )
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,6 +25,8 @@ from services.common.observability import (
     metrics_endpoint,
 )
 from services.common.settings import ServiceSettings
+from services.common.workdays import CalendarError, china_day, load_calendar
+from services.common.workdays import configure as configure_calendar
 
 Startup = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
@@ -90,17 +94,51 @@ def health_router() -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/readyz", responses=responses(503))
-    async def readyz(request: Request) -> dict[str, str]:
-        """Readiness: the database answers."""
+    async def readyz(request: Request) -> dict[str, Any]:
+        """Readiness: the database answers; also how far the working-day calendar still reaches."""
         try:
             async with request.app.state.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:
             raise Unavailable("database unreachable") from exc
-        return {"status": "ready"}
+        # A short calendar does not make the service unready: deadlines past its end are answered
+        # as provisional. It is reported so operators load the next notice in time.
+        return {"status": "ready", "calendar": calendar_coverage(request.app)}
 
     router.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     return router
+
+
+def calendar_coverage(app: FastAPI) -> dict[str, Any]:
+    """How many days ahead the working-day calendar reaches, against the longest deadline."""
+    settings: ServiceSettings = app.state.settings
+    longest = settings.workdays_warn_days or getattr(app.state, "longest_deadline_days", 0) or 30
+    clock = getattr(app.state, "clock", None)
+    today = china_day(clock.now() if clock is not None else datetime.now(UTC))
+    try:
+        calendar = load_calendar(settings.workdays_file)
+    except (OSError, CalendarError) as exc:
+        return {
+            "file": str(settings.workdays_file),
+            "error": str(exc),
+            "days_covered": 0,
+            "warning": str(exc),
+        }
+    covered = calendar.days_covered_after(today)
+    answer: dict[str, Any] = {
+        "file": settings.workdays_file.name,
+        "valid_to": calendar.valid_to.isoformat(),
+        "days_covered": covered,
+        "longest_deadline_days": longest,
+        "warning": None,
+    }
+    if covered < longest:
+        answer["warning"] = (
+            f"the working-day calendar ends on {calendar.valid_to} ({covered} days ahead), sooner than the "
+            f"longest deadline ({longest} days): new deadlines are provisional until the next State "
+            "Council holiday notice is loaded"
+        )
+    return answer
 
 
 def declare_shared_problems(schema: dict[str, Any]) -> None:
@@ -149,13 +187,28 @@ def build_app(
         finally:
             await engine.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # The documentation pages load Swagger UI and ReDoc from the service itself (the assets ship with
+    # fastapi-offline): regulators' networks are often cut off from public CDNs. No call to the
+    # public schema validator either.
+    app = FastAPIOffline(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        swagger_ui_parameters={"validatorUrl": None},
+    )
     app.state.settings = settings
+    configure_calendar(settings.workdays_file)
     app.state.metrics = Metrics(settings.service_name)
+    app.state.metrics.calendar_days.set_function(lambda: calendar_coverage(app)["days_covered"])
     app.state.verifier = TokenVerifier(
         settings.trusted_issuers,
         audience=settings.jwt_audience,
         leeway=settings.jwt_leeway_seconds,
+        extra_audiences=settings.jwt_extra_audiences,
+        max_lifetime=settings.jwt_max_lifetime_seconds,
+        service_max_lifetime=settings.jwt_service_max_lifetime_seconds,
+        service_subjects=settings.jwt_service_subjects,
         refresh_seconds=settings.jwks_refresh_seconds,
         file_check_seconds=settings.jwks_file_check_seconds,
     )

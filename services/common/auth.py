@@ -125,9 +125,17 @@ class TokenVerifier:
         leeway: int,
         refresh_seconds: float = 60,
         file_check_seconds: float = 1.0,
+        extra_audiences: list[str] | None = None,
+        max_lifetime: int = 12 * 3600,
+        service_max_lifetime: int = 900,
+        service_subjects: list[str] | None = None,
     ):
         self.audience = audience
         self.leeway = leeway
+        self.accepted_audiences = frozenset([audience, *(extra_audiences or [])])
+        self.max_lifetime = max_lifetime
+        self.service_max_lifetime = service_max_lifetime
+        self.service_subjects = frozenset(service_subjects or [])
         self._issuers = {t.issuer: (t, KeySet(t.jwks, refresh_seconds, file_check_seconds)) for t in issuers}
 
     async def verify(self, token: str) -> Principal:
@@ -167,12 +175,20 @@ class TokenVerifier:
             raise Unauthorized("token audience not accepted") from exc
         except jwt.PyJWTError as exc:
             raise Unauthorized("token invalid") from exc
+        audiences = claims["aud"] if isinstance(claims["aud"], list) else [claims["aud"]]
+        if not set(audiences) <= self.accepted_audiences:
+            raise Unauthorized("token audience not accepted")
         try:
             role = Role(claims.get("role"))
         except ValueError as exc:
             raise Unauthorized("token role unknown") from exc
         if role not in trusted.roles:
             raise Unauthorized("issuer may not grant this role")
+        cap = self.service_max_lifetime if role is Role.service else self.max_lifetime
+        if not isinstance(claims["iat"], int | float) or claims["exp"] - claims["iat"] > cap:
+            raise Unauthorized("token lifetime too long")
+        if role is Role.service and claims["sub"] not in self.service_subjects:
+            raise Unauthorized("service token for a service not known here")
         uscc = claims.get("uscc")
         if role is Role.enterprise and not uscc:
             raise Unauthorized("enterprise token without uscc claim")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy import BigInteger, DateTime, Integer, event
@@ -96,6 +96,16 @@ def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession
 
 
 _READ_METHODS = frozenset({"GET", "HEAD"})
+_WRITES_ON_READ = "__qcr_writes_on_read__"
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def writes_on_read(endpoint: Endpoint) -> Endpoint:
+    """Mark a GET endpoint that writes (a partner's lookup is logged): it gets a real transaction,
+    committed with the answer or rolled back whole, rather than the autocommit read session."""
+    setattr(endpoint, _WRITES_ON_READ, True)
+    return endpoint
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -103,7 +113,8 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
     GET and HEAD never write, so they read in autocommit mode and skip the transaction round trips.
     """
-    if request.method in _READ_METHODS:
+    endpoint = request.scope.get("endpoint")
+    if request.method in _READ_METHODS and not getattr(endpoint, _WRITES_ON_READ, False):
         async with request.app.state.read_sessions() as reader:
             yield reader
         return

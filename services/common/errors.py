@@ -8,7 +8,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
+
+from services.common.observability import route_template
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "https://qcr.example/problems/"
@@ -110,6 +114,15 @@ def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     return errors
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this request's path."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        if route.path and route.methods and compile_path(route.path)[0].match(request.url.path):
+            methods |= route.methods
+    return sorted(methods)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -159,18 +172,24 @@ def install_error_handlers(app: FastAPI) -> None:
         }
         title = titles.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else title
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            # The router names the methods of the first route whose path matched; the path may have
+            # more routes (GET and POST on one collection are two): name them all.
+            headers["Allow"] = ", ".join(allowed_methods(request))
         return problem(
             exc.status_code,
             title,
             detail,
             slug="validation" if exc.status_code == 422 else title.lower().replace(" ", "-"),
             instance=request.url.path,
-            headers=getattr(exc, "headers", None),
+            headers=headers,
         )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception("unhandled error", extra={"path": request.url.path})
+        # The route template, never the path: a path can carry a tracking code or a reporter's data.
+        logger.exception("unhandled error", extra={"route": route_template(request.scope)})
         return problem(
             500,
             "Internal server error",

@@ -6,6 +6,7 @@ query or a JSON body (written `\\u0000`) is refused here, once, rather than fail
 
 from __future__ import annotations
 
+import email.message
 import json
 import re
 
@@ -60,6 +61,21 @@ _JSON_NUL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u0000")
 _TAIL = 64
 
 
+def is_json_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """Whether FastAPI will parse this body as JSON, decided exactly as it does: the first
+    Content-Type header, parsed as a MIME type (case-insensitive, parameters ignored), `application/json`
+    or `application/*+json`; no Content-Type at all may be parsed as JSON too."""
+    value = next((v for n, v in headers if n.lower() == b"content-type"), None)
+    if not value:
+        return True
+    message = email.message.Message()
+    message["content-type"] = value.decode("latin-1")
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
 class BodyLimitMiddleware:
     def __init__(self, app: ASGIApp, max_bytes: int):
         self.app = app
@@ -79,8 +95,7 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await _send_413(send, self.max_bytes)
             return
-        content_type = dict(scope.get("headers", [])).get(b"content-type", b"").split(b";")[0].strip()
-        is_json = content_type == b"application/json" or content_type.endswith(b"+json")
+        is_json = is_json_body(scope.get("headers", []))
         received = 0
         started = False
         tail = b""

@@ -16,6 +16,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -89,13 +90,19 @@ class Metrics:
             registry=self.registry,
             buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
         )
+        self.calendar_days = Gauge(
+            "workdays_calendar_days_covered",
+            "Days ahead the working-day calendar still covers (deadlines past it are provisional)",
+            registry=self.registry,
+        )
         self.service = service
 
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
 
 
-def _route_template(scope: Scope) -> str:
+def route_template(scope: Scope) -> str:
+    """The matched route's template (`/v1/complaints/track/{tracking_code}`), never the raw path."""
     route = scope.get("route")
     return getattr(route, "path", None) or "unmatched"
 
@@ -130,7 +137,7 @@ class RequestLogMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             elapsed = time.perf_counter() - started
-            route = _route_template(scope)
+            route = route_template(scope)
             self.metrics.requests.labels(self.metrics.service, scope["method"], route, str(status)).inc()
             self.metrics.latency.labels(self.metrics.service, scope["method"], route).observe(elapsed)
             self.logger.info(

@@ -19,6 +19,8 @@ T = TypeVar("T")
 MAX_LIMIT = 200
 # The largest value of a BIGINT column: sequence numbers and ids in queries stay below it.
 MAX_SEQUENCE = 2**63 - 1
+# The largest integer every JSON reader keeps exactly (an IEEE double): the bound of numbers in bodies.
+MAX_JSON_INT = 2**53 - 1
 
 # What each position of a cursor holds; a cursor that does not fit is refused before any query.
 CursorKind = Literal["datetime", "uuid", "int", "code"]

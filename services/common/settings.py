@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.roles import Role
+from services.common.workdays import DEFAULT_CALENDAR
 
 Environment = Literal["dev", "test", "production"]
 
@@ -32,12 +33,27 @@ class ServiceSettings(BaseSettings):
     jwt_audience: str = ""
     trusted_issuers: list[TrustedIssuer] = []
     jwt_leeway_seconds: int = Field(30, ge=0, le=120)
+    # Audiences a token may name besides this service's own (a token naming more is refused: one
+    # leaked token must not open every service it lists).
+    jwt_extra_audiences: list[str] = []
+    # Longest lifetime (`exp - iat`) accepted: machine tokens are minted per use and live minutes,
+    # people's tokens a working day at most.
+    jwt_max_lifetime_seconds: int = Field(12 * 3600, ge=60)
+    jwt_service_max_lifetime_seconds: int = Field(900, ge=60)
+    # The `sub` a `service` token must carry: the services allowed to call this one as machines.
+    jwt_service_subjects: list[str] = []
     jwks_refresh_seconds: int = Field(60, ge=1)
     # How often a JWKS *file* is checked for a change (key rotation without a restart).
     jwks_file_check_seconds: float = Field(1.0, ge=0)
     max_body_bytes: int = Field(1_000_000, ge=1024)
     log_level: str = "INFO"
     cors_origins: list[str] = []
+
+    # The working-day calendar (State Council holiday notices): operators load next year's notice
+    # by pointing this at a new file (check it first with `qcr calendar check FILE`).
+    workdays_file: Path = DEFAULT_CALENDAR
+    # /readyz warns when the calendar covers fewer days ahead than this (0: the longest deadline).
+    workdays_warn_days: int = Field(0, ge=0)
 
     service_name: str = ""
 
@@ -47,6 +63,10 @@ class ServiceSettings(BaseSettings):
             if self.environment == "production":
                 raise ValueError("database_url is required in production")
             self.database_url = f"sqlite+aiosqlite:///{self.data_dir / (self.service_name + '.db')}"
+        if self.environment != "dev":
+            plain = [t.issuer for t in self.trusted_issuers if t.jwks.lower().startswith("http://")]
+            if plain:
+                raise ValueError(f"JWKS URLs must be https outside development (issuers {plain})")
         if self.environment == "production":
             if self.database_url.startswith("sqlite"):
                 raise ValueError("production runs on PostgreSQL, not SQLite")

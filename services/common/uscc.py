@@ -131,9 +131,17 @@ def _full_check(raw: object) -> str:
 
 
 _DOC = "unified social credit code (GB 32100-2015), 18 characters"
+# What OpenAPI says of a code: its alphabet and length, and the format `uscc` (the check characters,
+# which no pattern can express). Input is normalised first (trimmed, upper-cased, full-width folded).
+USCC_FORMAT = "uscc"
+SCHEMA = {"pattern": "^[0-9A-HJ-NP-RTUW-Y]{18}$", "format": USCC_FORMAT}
 UsccFormat = Annotated[
-    str, BeforeValidator(_format_only), Field(description=_DOC, examples=["91350100M000100Y43"])
+    str,
+    BeforeValidator(_format_only),
+    Field(description=_DOC, examples=["91350100M000100Y43"], json_schema_extra=SCHEMA),
 ]
 UsccChecked = Annotated[
-    str, BeforeValidator(_full_check), Field(description=_DOC + ", both check characters verified")
+    str,
+    BeforeValidator(_full_check),
+    Field(description=_DOC + ", both check characters verified", json_schema_extra=SCHEMA),
 ]

@@ -13,15 +13,18 @@ from services.common.app import build_app
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys
 from services.common.ratelimit import RateLimiter
+from services.complaints.caching import NoStoreMiddleware
+from services.complaints.calendar_watch import calendar_watch
 from services.complaints.cases.router import handlers, public
 from services.complaints.confidential import Vault, dev_key
 from services.complaints.notifications.dispatcher import NotificationDispatcher, build_sender
 from services.complaints.notifications.router import router as notifications_router
-from services.complaints.outbox.dispatcher import Dispatcher
+from services.complaints.outbox.dispatcher import Dispatcher, OutboxMetrics
 from services.complaints.policy import load_policy
 from services.complaints.rewards.router import handlers as rewards_handlers
 from services.complaints.rewards.router import public as rewards_public
 from services.complaints.settings import ComplaintsSettings
+from services.complaints.stats.aggregates import router as aggregates_router
 from services.complaints.stats.router import router as stats_router
 
 
@@ -31,6 +34,7 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         ensure_dev_keys(settings.data_dir)
     keys = [k.get_secret_value() for k in settings.reporter_keys] or [dev_key(settings.data_dir)]
     clock = clock or SystemClock()
+    policy = load_policy()
 
     vault = Vault(keys)
 
@@ -39,7 +43,9 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         if not settings.dispatch_enabled:
             yield
             return
-        app.state.dispatcher = Dispatcher(sessions=app.state.sessions, settings=settings, clock=clock)
+        app.state.dispatcher = Dispatcher(
+            sessions=app.state.sessions, settings=settings, clock=clock, metrics=app.state.outbox_metrics
+        )
         app.state.notifier = NotificationDispatcher(
             sessions=app.state.sessions,
             settings=settings,
@@ -60,15 +66,32 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
 
-    return build_app(
+    @asynccontextmanager
+    async def background(app: FastAPI) -> AsyncIterator[None]:
+        async with (
+            calendar_watch(app, interval=settings.calendar_check_seconds),
+            dispatcher(app),
+        ):
+            yield
+
+    app = build_app(
         settings,
         title="Quality complaints",
         description="Hotline complaints and reports, their workflow, and the feed to the registry.",
-        routers=[public, handlers, stats_router, rewards_public, rewards_handlers, notifications_router],
-        startup=dispatcher,
+        routers=[
+            public,
+            handlers,
+            stats_router,
+            rewards_public,
+            rewards_handlers,
+            notifications_router,
+            aggregates_router,
+        ],
+        startup=background,
         state={
             "clock": clock,
-            "policy": load_policy(),
+            "policy": policy,
+            "longest_deadline_days": policy.longest_period_days,
             "vault": vault,
             "rate_limiter": RateLimiter(),
             "rate_limits": {
@@ -78,3 +101,6 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
             },
         },
     )
+    app.state.outbox_metrics = OutboxMetrics(app.state.metrics.registry)
+    app.add_middleware(NoStoreMiddleware)
+    return app

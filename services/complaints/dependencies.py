@@ -12,7 +12,12 @@ from services.complaints.cases.service import Context
 
 async def _context(request: Request) -> Context:
     state = request.app.state
-    return Context(policy=state.policy, calendar=load_calendar(), vault=state.vault, now=state.clock.now())
+    return Context(
+        policy=state.policy,
+        calendar=load_calendar(state.settings.workdays_file),
+        vault=state.vault,
+        now=state.clock.now(),
+    )
 
 
 ContextDep = Annotated[Context, Depends(_context)]

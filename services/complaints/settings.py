@@ -13,6 +13,8 @@ from services.common.devkeys import (
     COMPLAINTS_KEY_NAME,
     DEV_ISSUER,
     DEV_KEY_NAME,
+    REGISTRY_ISSUER,
+    REGISTRY_KEY_NAME,
     jwks_path,
     keys_dir,
 )
@@ -47,6 +49,8 @@ class ComplaintsSettings(ServiceSettings):
     backoff_base_seconds: float = Field(1.0, gt=0)
     backoff_max_seconds: float = Field(300, gt=0)
     registry_timeout_seconds: float = Field(5, gt=0)
+    # How often the calendar file is checked for a change (then open deadlines are recomputed); 0: never.
+    calendar_check_seconds: float = Field(60, ge=0)
 
     # Notifications (issue 20): "file" writes to notify_file (development only); "gateway" uses the
     # SMS gateway and the SMTP relay below. Retries reuse dispatch_interval/lease/backoff above.
@@ -70,6 +74,13 @@ class ComplaintsSettings(ServiceSettings):
 
     @model_validator(mode="after")
     def _dev_defaults(self) -> ComplaintsSettings:
+        # The dispatcher renews its lease before each delivery, and a delivery is cut off at the
+        # timeout: a lease of at least two timeouts leaves room for the writes around it.
+        if self.lease_seconds < 2 * self.registry_timeout_seconds:
+            raise ValueError(
+                f"lease_seconds ({self.lease_seconds}) must be at least twice"
+                f" registry_timeout_seconds ({self.registry_timeout_seconds})"
+            )
         if self.is_production:
             if not self.reporter_keys:
                 raise ValueError("reporter_keys must be configured in production")
@@ -82,6 +93,12 @@ class ComplaintsSettings(ServiceSettings):
                     issuer=DEV_ISSUER,
                     jwks=str(jwks_path(self.data_dir, DEV_KEY_NAME)),
                     roles=[Role.handler, Role.regulator],
+                ),
+                # The registry's signal job reads complaint aggregates (no personal data) as a service.
+                TrustedIssuer(
+                    issuer=REGISTRY_ISSUER,
+                    jwks=str(jwks_path(self.data_dir, REGISTRY_KEY_NAME)),
+                    roles=[Role.service],
                 ),
             ]
         if self.signing_key_file is None:

@@ -12,6 +12,7 @@ from services.common.app import Startup, build_app
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys, ensure_key
 from services.common.ratelimit import RateLimiter
+from services.registry.answers.credit_reads import router as credit_reads_router
 from services.registry.answers.router import router as answers_router
 from services.registry.credit.router import router as credit_router
 from services.registry.credit.rules import load_rules
@@ -26,16 +27,21 @@ from services.registry.partners.dispatch import webhook_dispatch
 from services.registry.partners.router import router as partners_router
 from services.registry.portal.products import router as portal_products_router
 from services.registry.portal.router import router as portal_router
+from services.registry.portal.supervision_pages import router as supervision_pages
 from services.registry.products.router import router as products_router
 from services.registry.settings import RegistrySettings
 from services.registry.standards.reference import load_reference
 from services.registry.standards.router import router as standards_router
 from services.registry.subscribers import build_bus
+from services.registry.supervision.router import router as supervision_router
+from services.registry.supervision.tasks_router import router as inspection_tasks_router
 from services.registry.sweep.runner import periodic_sweep as periodic_time_sweep
+from services.registry.warnings.job import periodic_signals
+from services.registry.warnings.router import router as warnings_router
 
 
 def background_tasks(settings: RegistrySettings) -> Startup:
-    """Units of work for writes; beside the API, the leased sweep and the webhook dispatcher."""
+    """Units of work for writes; beside the API, the leased sweep, the webhook dispatcher and signals."""
 
     @asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
@@ -48,6 +54,8 @@ def background_tasks(settings: RegistrySettings) -> Startup:
                 await stack.enter_async_context(periodic_sweep(app))
             if settings.webhooks_enabled:
                 await stack.enter_async_context(webhook_dispatch(app))
+            if settings.signals_interval_seconds > 0:
+                await stack.enter_async_context(periodic_signals(app))
             yield
 
     return run
@@ -70,11 +78,16 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             enterprises_router,
             credit_router,
             answers_router,
+            credit_reads_router,
             lists_router,
             partners_router,
             ledger_router,
             standards_router,
             products_router,
+            supervision_router,
+            inspection_tasks_router,
+            warnings_router,
+            supervision_pages,
             portal_router,
             portal_products_router,
         ],

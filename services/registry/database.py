@@ -12,6 +12,7 @@ class Base(DeclarativeBase):
 
 def load_models() -> MetaData:
     """Import every table module so the metadata is complete (for Alembic and checks)."""
+    from services.registry.access import models as _access  # noqa: F401
     from services.registry.credit import models as _credit  # noqa: F401
     from services.registry.enterprises import models as _enterprises  # noqa: F401
     from services.registry.ledger import models as _ledger  # noqa: F401
@@ -19,6 +20,8 @@ def load_models() -> MetaData:
     from services.registry.partners import models as _partners  # noqa: F401
     from services.registry.products import models as _products  # noqa: F401
     from services.registry.standards import models as _standards  # noqa: F401
+    from services.registry.supervision import models as _supervision  # noqa: F401
     from services.registry.sweep import models as _sweep  # noqa: F401
+    from services.registry.warnings import models as _warnings  # noqa: F401
 
     return Base.metadata

@@ -27,7 +27,15 @@ async def _now(request: Request) -> datetime:
 
 
 async def _path_code(
-    uscc: Annotated[str, Path(min_length=1, max_length=40, description="unified social credit code")],
+    uscc: Annotated[
+        str,
+        Path(
+            min_length=1,
+            max_length=40,
+            description="unified social credit code (normalised: trimmed, upper-cased)",
+            json_schema_extra=uscc_rules.SCHEMA,
+        ),
+    ],
 ) -> str:
     code = uscc_rules.normalise(uscc)
     try:

@@ -12,6 +12,8 @@ from services.common.devkeys import (
     COMPLAINTS_KEY_NAME,
     DEV_ISSUER,
     DEV_KEY_NAME,
+    REGISTRY_ISSUER,
+    REGISTRY_KEY_NAME,
     jwks_path,
     keys_dir,
 )
@@ -26,6 +28,9 @@ class RegistrySettings(ServiceSettings):
 
     service_name: str = "registry"
     jwt_audience: str = "registry"
+    jwt_service_subjects: list[str] = Field(
+        default_factory=lambda: ["complaints"]
+    )  # the feed: sub=complaints
     rules_file: Path = RULES_DIR / "2026.1.toml"
     batch_max_codes: int = Field(1000, ge=1, le=10000)
     demo_data: bool = False
@@ -37,15 +42,10 @@ class RegistrySettings(ServiceSettings):
     webhook_timeout_seconds: float = Field(5.0, gt=0)
     webhook_backoff_base_seconds: float = Field(2.0, gt=0)
     webhook_backoff_max_seconds: float = Field(600.0, gt=0)
-    # Deliveries to loopback, private or link-local addresses: refused unless allowed here (a partner
-    # must not make the registry POST into its own network). Default: allowed outside production only.
-    webhook_private_targets: bool | None = None
-
-    @property
-    def webhook_private_targets_allowed(self) -> bool:
-        if self.webhook_private_targets is None:
-            return not self.is_production
-        return self.webhook_private_targets
+    # Deliveries to loopback, private or link-local addresses: refused unless this is set, which
+    # local tests do for their receivers on 127.0.0.1 (a partner must not make the registry POST into
+    # its own network). Production refuses to start with it.
+    webhook_private_targets: bool = False
 
     # The public portal: where it forwards complaints and tracking look-ups, and its own limits per
     # client address, (requests, window seconds), in front of the complaints service's.
@@ -73,12 +73,24 @@ class RegistrySettings(ServiceSettings):
     checkpoint_interval_seconds: float = Field(600, ge=0)
     ledger_key_file: Path | None = None
 
+    # Early warning: seconds between in-process signal runs (0 leaves it to `qcr warnings run`), the
+    # lease a run holds (replicas skip a run another holds), and the registry's own service key for
+    # reading complaint aggregates from the complaints service.
+    signals_interval_seconds: float = Field(0, ge=0)
+    signals_lease_seconds: float = Field(300, gt=0)
+    service_signing_key_file: Path | None = None
+    service_issuer: str = REGISTRY_ISSUER
+
     @model_validator(mode="after")
     def _dev_issuers(self) -> RegistrySettings:
         if self.ledger_key_file is None:
             if self.is_production:
                 raise ValueError("ledger_key_file must be configured in production")
             self.ledger_key_file = keys_dir(self.data_dir) / "registry-ledger.pem"
+        if self.service_signing_key_file is None and not self.is_production:
+            self.service_signing_key_file = keys_dir(self.data_dir) / f"{REGISTRY_KEY_NAME}.pem"
+        if self.is_production and self.webhook_private_targets:
+            raise ValueError("webhook_private_targets is for local tests; production refuses it")
         if not self.trusted_issuers and not self.is_production:
             self.trusted_issuers = [
                 TrustedIssuer(

@@ -6,10 +6,12 @@ For each event, stage by stage (`events.unit_of_work.STAGES`):
    version): grade the enterprise again from its events; a change is announced as `GradeChanged`.
 2. **red-list floor** — a grade change below the floor takes the enterprise off the red list (the
    one place this rule is applied; `lists.lifecycle.enforce_red_floor`); its removal is an event too.
-3. **history** — the grade-change history row.
-4. **audit** — one link in the enterprise's hash chain for every event (a spot-check draw, or a bulk
+3. **risk class** — after any change of grade, list status, enterprise or declaration, the stored
+   risk class is recomputed (`supervision.classes.refresh`); a change is announced as an event.
+4. **history** — the grade-change history row.
+5. **audit** — one link in the enterprise's hash chain for every event (a spot-check draw, or a bulk
    import's summary, goes to the registry-wide chain).
-5. **feed** — the change partners follow, for the kinds they can act on.
+6. **feed** — the change partners follow, for the kinds they can act on.
 
 This module is wiring: it imports the features; no feature imports it.
 """
@@ -45,11 +47,13 @@ from services.registry.events.domain import (
     ProductRecorded,
     RepairDecided,
     SampleDrawn,
+    SupervisionRecorded,
 )
 from services.registry.ledger import chain, feed
 from services.registry.ledger.models import AuditEntry, Change
 from services.registry.lists import lifecycle
 from services.registry.settings import RegistrySettings
+from services.registry.supervision import classes as risk_classes
 
 IMPORT_BATCH = 5000
 
@@ -103,7 +107,25 @@ def build_bus(rules: RuleSet) -> unit_of_work.Bus:
 
     bus.subscribe("red_list_floor", GradeChanged, red_floor)
 
-    # 3. history
+    # 3. risk class: grade, list status or declared products may have moved the class
+    async def risk_class(session: AsyncSession, event: DomainEvent) -> None:
+        if event.uscc is None:
+            return
+        grade = event.new_grade if isinstance(event, GradeChanged) else None
+        await risk_classes.refresh(session, uscc=event.uscc, now=event.at, grade=grade)
+
+    for kind in (
+        GradeChanged,
+        EnterpriseRegistered,
+        EnterpriseUpdated,
+        EntryListed,
+        EntryRemoved,
+        EntryStepped,
+        DeclarationPublished,
+    ):
+        bus.subscribe("risk_class", kind, risk_class)
+
+    # 4. history
     async def history(session: AsyncSession, event: GradeChanged | EnterpriseRegistered) -> None:
         if isinstance(event, EnterpriseRegistered):
             event = GradeChanged(
@@ -123,7 +145,7 @@ def build_bus(rules: RuleSet) -> unit_of_work.Bus:
     bus.subscribe("history", GradeChanged, history)
     bus.subscribe("history", EnterpriseRegistered, history)
 
-    # 4. audit
+    # 5. audit
     def audited(action: str, subject: Any, data: Any) -> unit_of_work.Handler:
         async def handler(session: AsyncSession, event: Any) -> None:
             await chain.append(
@@ -150,12 +172,13 @@ def build_bus(rules: RuleSet) -> unit_of_work.Bus:
         (DeclarationFlagged, "standard.flagged", lambda e: e.declaration_id, lambda e: e.details),
         (SampleDrawn, "standard.sample_drawn", lambda e: e.sample_id, lambda e: e.details),
         (ProductRecorded, "{e.action}", lambda e: e.subject, lambda e: e.details),
+        (SupervisionRecorded, "{e.action}", lambda e: e.subject, lambda e: e.details),
     ]
     for kind, action, subject, data in audit:
         bus.subscribe("audit", kind, audited(action, subject, data))
     bus.subscribe("audit", EnterprisesImported, _audit_import)
 
-    # 5. feed
+    # 6. feed
     def fed(kind_of: Any, data: Any) -> unit_of_work.Handler:
         async def handler(session: AsyncSession, event: Any) -> None:
             feed.add(session, kind=kind_of(event), uscc=event.uscc, data=chain_data(data(event)), at=event.at)
@@ -169,6 +192,14 @@ def build_bus(rules: RuleSet) -> unit_of_work.Bus:
     bus.subscribe("feed", EntryRemoved, fed(lambda e: "delisted", lambda e: e.details))
     bus.subscribe("feed", DeclarationFlagged, fed(lambda e: "declaration_flagged", lambda e: e.details))
     bus.subscribe("feed", EnterprisesImported, _feed_import)
+
+    async def supervision_feed(session: AsyncSession, event: SupervisionRecorded) -> None:
+        if event.feed_kind is not None and event.uscc is not None:
+            feed.add(
+                session, kind=event.feed_kind, uscc=event.uscc, data=chain_data(event.details), at=event.at
+            )
+
+    bus.subscribe("feed", SupervisionRecorded, supervision_feed)
     return bus
 
 

@@ -10,7 +10,10 @@ from tests.support import Tokens, code, register
 
 async def test_health_ready_and_metrics(registry: httpx.AsyncClient, tokens: Tokens) -> None:
     assert (await registry.get("/healthz")).json() == {"status": "ok"}
-    assert (await registry.get("/readyz")).json() == {"status": "ready"}
+    ready = (await registry.get("/readyz")).json()
+    # On 2026-11-20 the calendar (to 2026-12-31) covers 41 more days: ready, with no warning.
+    assert ready["status"] == "ready" and ready["calendar"]["days_covered"] == 41
+    assert ready["calendar"]["warning"] is None
     await register(registry, tokens(Role.regulator), code(1))
     metrics = (await registry.get("/metrics")).text
     assert (

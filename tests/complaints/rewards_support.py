@@ -17,7 +17,7 @@ APPROVER = "handler-li"
 def report_body(**over: object) -> dict[str, object]:
     body = complaint_body(
         kind="report",
-        category="食品安全",
+        category="food_safety",
         description="某乳企使用过期原料生产灭菌乳，仓库内有大量过期奶粉。",
         reporter=REPORTER,
     )

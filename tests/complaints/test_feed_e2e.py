@@ -39,7 +39,9 @@ def service_env(backend: Backend, keys_dir: Path) -> Iterator[dict[str, str]]:
         "COMPLAINTS_DISPATCH_INTERVAL_SECONDS": "0.2",
         "COMPLAINTS_BACKOFF_BASE_SECONDS": "0.2",
         "COMPLAINTS_BACKOFF_MAX_SECONDS": "1",
+        # Short, so a killed worker's lease lapses quickly; it must stay at least two timeouts.
         "COMPLAINTS_LEASE_SECONDS": "3",
+        "COMPLAINTS_REGISTRY_TIMEOUT_SECONDS": "1.5",
     }
     yield env
 
@@ -233,20 +235,29 @@ def test_unknown_enterprise_parks_the_message_for_an_operator(
     with services.start_registry() as registry, services.start_complaints() as complaints:
         wait_ready(services.registry, registry)
         wait_ready(services.complaints, complaints)
-        case_id = _substantiated_case(services, tokens)
+        cases = [_substantiated_case(services, tokens) for _ in range(3)]
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            detail = httpx.get(f"{services.complaints}/v1/complaints/{case_id}", headers=tokens(Role.handler))
-            if detail.json()["feed_status"] == "failed":
+            statuses = [
+                httpx.get(f"{services.complaints}/v1/complaints/{c}", headers=tokens(Role.handler)).json()[
+                    "feed_status"
+                ]
+                for c in cases
+            ]
+            if statuses == ["failed"] * 3:
                 break
             time.sleep(0.1)
-        assert detail.json()["feed_status"] == "failed"
+        assert statuses == ["failed"] * 3
         listed = _cli(services, "outbox", "list", "--status", "failed")
-        assert "404" in listed and case_id in listed
+        assert "404" in listed and all(c in listed for c in cases)
         _register(services, tokens, code(1))
         message_id = listed.strip().splitlines()[1].split()[0]
         _cli(services, "outbox", "retry", message_id)
         _wait_for_events(services, tokens, code(1), 1)
+        # The cause is fixed for all of them: one command queues the whole parked backlog.
+        assert "2 failed messages queued again" in _cli(services, "outbox", "retry", "--all-failed")
+        _wait_for_events(services, tokens, code(1), 3)
+        assert {e["source_ref"] for e in _events(services, tokens, code(1))} == set(cases)
 
 
 def _cli(services: Services, *args: str) -> str:
@@ -271,13 +282,11 @@ def test_two_dispatchers_deliver_each_row_once(services: Services, tokens: Token
             wait_ready(services.complaints, complaints)
             cases = {_substantiated_case(services, tokens, severity="minor") for _ in range(12)}
         with FlakyProxy(services.registry).running() as proxy:
-            # A lease longer than any delivery here: a slow machine must not look like a dead dispatcher.
-            env = {
-                **os.environ,
-                **services.env,
-                "COMPLAINTS_DISPATCH_BATCH": "3",
-                "COMPLAINTS_LEASE_SECONDS": "120",
-            }
+            # The production lease and timeout: the dispatcher renews its lease per row, so a slow
+            # machine cannot make a live dispatcher look dead.
+            env = {**os.environ, **services.env, "COMPLAINTS_DISPATCH_BATCH": "3"}
+            for production_default in ("COMPLAINTS_LEASE_SECONDS", "COMPLAINTS_REGISTRY_TIMEOUT_SECONDS"):
+                env.pop(production_default)
             command = [
                 sys.executable,
                 "-m",

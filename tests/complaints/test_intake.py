@@ -10,6 +10,7 @@ from sqlalchemy import text
 from services.common.clock import FrozenClock
 from services.common.roles import Role
 from services.common.workdays import load_calendar
+from services.complaints.categories import load_categories
 from tests.support import Tokens, code, complaint_body
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -22,14 +23,17 @@ async def test_intake_answers_tracking_code_and_legal_deadlines(
     assert response.status_code == 201, response.text
     body = response.json()
     assert body["status"] == "received" and body["kind"] == "complaint"
+    assert response.headers["cache-control"] == "no-store"  # it carries the tracking code
     assert len(body["tracking_code"]) == 19 and body["tracking_code"].count("-") == 3
     calendar = load_calendar()
-    assert body["deadlines"]["accept_by"].startswith(calendar.deadline(clock.now(), 7).date().isoformat())
+    due = calendar.deadline(clock.now(), 7).date().isoformat()
+    assert body["deadlines"]["accept_by"]["at"].startswith(due)
     assert body["deadlines"]["resolve_by"] is None
     report = (
         await complaints.post("/v1/complaints", json=complaint_body(kind="report", reporter=None))
     ).json()
-    assert report["deadlines"]["accept_by"].startswith(calendar.deadline(clock.now(), 15).date().isoformat())
+    due = calendar.deadline(clock.now(), 15).date().isoformat()
+    assert report["deadlines"]["accept_by"]["at"].startswith(due)
     other = (await complaints.post("/v1/complaints", json=complaint_body())).json()
     assert other["tracking_code"] != body["tracking_code"]
 
@@ -38,10 +42,13 @@ async def test_intake_answers_tracking_code_and_legal_deadlines(
     ("change", "field", "words"),
     [
         ({"reporter": None}, "request", "reporter.name and reporter.phone"),
-        ({"channel": "999"}, "channel", "accepted: 12315"),
+        ({"channel": "999"}, "channel", "'12315'"),
         ({"target_uscc": code(1)[:17] + "Z"}, "target_uscc", "not allowed"),
         ({"target_uscc": None}, "request", "target_name"),
         ({"kind": "gossip"}, "kind", "complaint"),
+        # Free text would leave the service in the credit event: only a configured code is taken.
+        ({"category": "食品安全"}, "category", "'food_safety'"),
+        ({"category": "bench-1"}, "category", "'other'"),
         ({"description": ""}, "description", "at least"),
         ({"reporter": {"name": "王", "phone": "call me"}}, "reporter.phone", "phone number"),
     ],
@@ -88,6 +95,8 @@ async def test_tracking_is_public_and_reveals_no_personal_data(
     code_ = created["tracking_code"]
     answer = await complaints.get(f"/v1/complaints/track/{code_}")
     assert answer.status_code == 200
+    # The code is the only key to the case: no shared cache (proxy, browser) may keep the answer.
+    assert answer.headers["cache-control"] == "no-store"
     assert answer.json()["status"] == "received"
     for secret in ("王小明", "13800138000", "wxm@example.cn", created["id"]):
         assert secret not in answer.text
@@ -96,6 +105,7 @@ async def test_tracking_is_public_and_reveals_no_personal_data(
     for wrong in ("AAAA-AAAA-AAAA-AAAA", created["id"]):
         missing = await complaints.get(f"/v1/complaints/track/{wrong}")
         assert missing.status_code == 404 and missing.json()["detail"] == "no case with this tracking code"
+        assert missing.headers["cache-control"] == "no-store"
 
 
 async def test_public_routes_are_rate_limited_and_recover(
@@ -107,6 +117,7 @@ async def test_public_routes_are_rate_limited_and_recover(
     limited = await complaints.get("/v1/complaints/track/AAAA-BBBB-CCCC-DDDD")
     assert int(limited.headers["retry-after"]) >= 1
     assert limited.headers["content-type"] == "application/problem+json"
+    assert limited.headers["cache-control"] == "no-store"
     complaints_app.state.rate_limits["intake"] = (1, 60)
     assert (await complaints.post("/v1/complaints", json=complaint_body())).status_code == 201
     assert (await complaints.post("/v1/complaints", json=complaint_body())).status_code == 429
@@ -159,3 +170,16 @@ async def test_anonymous_report_is_accepted(complaints: httpx.AsyncClient, token
         await complaints.get(f"/v1/complaints/{created.json()['id']}", headers=tokens(Role.handler))
     ).json()
     assert detail["anonymous"] is True and detail["reporter"] is None
+
+
+async def test_categories_are_the_configured_codes(complaints: httpx.AsyncClient, tokens: Tokens) -> None:
+    codes = [c.code for c in load_categories()]
+    assert {"food_safety", "measurement", "other"} <= set(codes)
+    schema = (await complaints.get("/openapi.json")).json()["components"]["schemas"]
+    assert schema["ComplaintCreate"]["properties"]["category"]["$ref"].endswith("/Category")
+    assert schema["Category"]["enum"] == codes
+    for code_ in codes:
+        filed = await complaints.post("/v1/complaints", json=complaint_body(category=code_))
+        assert filed.status_code == 201, filed.text
+    listed = (await complaints.get("/v1/complaints", headers=tokens(Role.handler))).json()["items"]
+    assert sorted(c["category"] for c in listed) == sorted(codes)

@@ -56,7 +56,7 @@ async def test_acceptance_is_queued_with_the_step_and_delivered_to_the_file_sink
     assert queued["kind"] == "complaint_accepted" and queued["recipient"] == "complainant"
     assert queued["channel"] == "sms" and queued["status"] == "pending"
     # told with the decision (Art. 15)
-    accept_by = datetime.fromisoformat(created["deadlines"]["accept_by"])
+    accept_by = datetime.fromisoformat(created["deadlines"]["accept_by"]["at"])
     assert datetime.fromisoformat(queued["due_at"]) == accept_by
     assert "第十五条" in queued["legal_basis"]
     sink = tmp_path / "sent.jsonl"
@@ -113,6 +113,12 @@ async def test_end_of_mediation_goes_to_both_parties_within_seven_working_days(
     sent = [json.loads(line) for line in sink.read_text(encoding="utf-8").splitlines()]
     ended_to = sorted(m["to"] for m in sent if m["subject"] == "调解终止")
     assert ended_to == ["13700137000", "13800138000"]
+    # Both parties have it: the case's own notify_by (Art. 23 para 2) is met, so thirty days on the
+    # case is not overdue and there is nothing left for a handler to record.
+    clock.advance(timedelta(days=30))
+    case = (await complaints.get(f"/v1/complaints/{created['id']}", headers=handler)).json()
+    assert datetime.fromisoformat(case["deadlines"]["notify_by"]["at"]) == due
+    assert case["overdue"] is False and "notify" not in case["allowed_actions"]
 
 
 async def test_case_opening_decision_is_told_for_reports_under_order_20_only(

@@ -14,8 +14,10 @@ from fastapi import FastAPI
 
 from services.common.clock import FrozenClock
 from services.common.roles import Role
+from services.complaints.categories import load_categories
 from services.complaints.database import load_models as complaints_models
 from services.registry.app import create_app
+from services.registry.database import load_models as registry_models
 from services.registry.portal.complaints_client import complaints_client
 from services.registry.settings import RegistrySettings
 from tests.portal.markup import accessible
@@ -32,7 +34,7 @@ def form(**over: str) -> dict[str, str]:
         "kind": "complaint",
         "target_uscc": code(1),
         "target_name": NAME,
-        "category": "食品安全",
+        "category": "food_safety",
         "product": "鲜牛奶",
         "description": "购买的鲜牛奶在保质期内变质，商家拒绝退换。",
         **REPORTER,
@@ -74,7 +76,7 @@ async def test_a_complaint_is_forwarded_and_tracked_without_personal_data(
     [case] = cases.json()["items"]
     detail = (await complaints.get(f"/v1/complaints/{case['id']}", headers=tokens(Role.handler))).json()
     assert detail["reporter"] == {"name": "王小明", "phone": "13800138000", "email": "wxm@example.cn"}
-    assert detail["target_uscc"] == code(1) and detail["category"] == "食品安全"
+    assert detail["target_uscc"] == code(1) and detail["category"] == "food_safety"
 
     # A handler accepts it with an internal note: the tracking page shows the step, never the note.
     accepted = await complaints.post(
@@ -103,6 +105,32 @@ async def test_a_complaint_is_forwarded_and_tracked_without_personal_data(
     assert "accepted" in english.text and "online" in english.text
 
 
+async def test_a_real_name_report_shows_its_claim_secret_once_and_the_registry_keeps_none(
+    portal: httpx.AsyncClient, complaints: httpx.AsyncClient, tokens: Tokens, registry_app: FastAPI
+) -> None:
+    await register(portal, tokens(Role.regulator), code(1), NAME)
+    filed = await portal.post("/complaints", data=form(kind="report"))
+    assert filed.status_code == 200, filed.text
+    assert filed.headers["cache-control"] == "no-store"
+    page = accessible(filed.text)
+    secret = re.search(r'id="claim-secret">([^<]+)<', page.html)
+    assert secret, page.text
+    assert "领奖密码" in page.text
+    # The registry's database holds neither the secret nor the reporter: it only passed them on.
+    dump = await _every_row(registry_app)
+    for value in (secret.group(1), *REPORTER.values()):
+        assert value not in dump
+    blank = {"reporter_name": "", "reporter_phone": "", "reporter_email": ""}
+    anonymous = accessible((await portal.post("/complaints", data=form(kind="report", **blank))).text)
+    assert anonymous.h1 == "已提交" and 'id="claim-secret"' not in anonymous.html
+
+
+async def _every_row(app: FastAPI) -> str:
+    async with app.state.engine.connect() as conn:
+        rows = [str((await conn.execute(table.select())).all()) for table in registry_models().sorted_tables]
+    return "\n".join(rows)
+
+
 async def test_an_anonymous_report_needs_no_contact(portal: httpx.AsyncClient) -> None:
     filed = await portal.post(
         "/complaints",
@@ -112,6 +140,37 @@ async def test_an_anonymous_report_needs_no_contact(portal: httpx.AsyncClient) -
     )
     assert filed.status_code == 200, filed.text
     assert TRACKING.search(filed.text)
+
+
+async def test_a_second_report_on_the_same_enterprise_reads_like_the_first(
+    portal: httpx.AsyncClient,
+) -> None:
+    """The enterprise itself can file a report: the answer must not tell it one is already open."""
+    report = form(kind="report", reporter_name="", reporter_phone="", reporter_email="")
+    pages = []
+    for _ in range(2):
+        filed = await portal.post("/complaints", data=report)
+        assert filed.status_code == 200, filed.text
+        match = TRACKING.search(filed.text)
+        assert match
+        pages.append(accessible(filed.text).text.replace(match.group(1), "CODE"))
+    assert pages[0] == pages[1]
+    assert "合并" not in pages[1] and "已有案件" not in pages[1]
+
+
+async def test_the_form_offers_the_configured_category_codes_with_labels(portal: httpx.AsyncClient) -> None:
+    options = re.compile(r'<option value="([^"]*)"[^>]*>([^<]*)</option>')
+    chinese = options.findall((await portal.get("/complaints/new")).text)
+    english = options.findall((await portal.get("/complaints/new?lang=en")).text)
+    codes = [c.code for c in load_categories()]
+    assert [value for value, _ in chinese] == codes == [value for value, _ in english]
+    assert ("food_safety", "食品安全") in chinese and ("food_safety", "food safety") in english
+    assert ("other", "其他") in chinese
+    # A value the list does not have (free text, an old form's label) is refused before it is sent.
+    for value in ("食品安全", "牛奶有问题"):
+        refused = await portal.post("/complaints", data=form(category=value))
+        assert refused.status_code == 422
+        assert "请从列表中选择问题类别" in accessible(refused.text).text
 
 
 async def test_form_errors_are_shown_in_the_readers_language_with_the_input_kept(
@@ -160,12 +219,15 @@ async def test_the_body_sent_is_the_public_api_contract_with_the_callers_address
                 "kind": "complaint",
                 "status": "received",
                 "deadlines": {
-                    "accept_by": "2026-12-01T15:59:59Z",
+                    "accept_by": {
+                        "at": "2026-12-01T15:59:59Z",
+                        "provisional": False,
+                        "legal_basis": "《市场监督管理投诉举报处理办法》第十五条",
+                    },
                     "resolve_by": None,
                     "extended": False,
                     "legal_basis": [],
                 },
-                "duplicate_of": None,
             },
         )
 
@@ -186,7 +248,7 @@ async def test_the_body_sent_is_the_public_api_contract_with_the_callers_address
         "channel": "web",
         "target_uscc": code(1),
         "target_name": NAME,
-        "category": "食品安全",
+        "category": "food_safety",
         "product": "鲜牛奶",
         "description": "购买的鲜牛奶在保质期内变质，商家拒绝退换。",
         "reporter": {"name": "王小明", "phone": "13800138000", "email": "wxm@example.cn"},

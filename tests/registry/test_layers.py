@@ -15,6 +15,8 @@ ROOT = Path(services.registry.__file__).parent
 # dependencies, demo, settings, database) are wiring and may import any feature.
 LAYERS = [
     "events",
+    "draws",
+    "access",
     "enterprises",
     "ledger",
     "credit",
@@ -25,6 +27,8 @@ LAYERS = [
     "sweep",
     "imports",
     "products",
+    "supervision",
+    "warnings",
     "portal",
 ]
 

@@ -200,9 +200,7 @@ status = "unconfirmed"
     edited = tmp_path / "mandatory_values.toml"
     edited.write_text(head + anchor + "\n" + aliases + "\n" + fat + rest, encoding="utf-8")
     reference = load_reference(edited)
-    assert (
-        await recheck_all(registry_app.state.sessions, reference=reference, clock=clock) == 1
-    )
+    assert await recheck_all(registry_app.state.sessions, reference=reference, clock=clock) == 1
     flagged = (await registry.get(f"/v1/standards/{milk['id']}")).json()
     assert flagged["supervision"] == "under_review"
     assert [(i["indicator"], i["problem"]) for i in flagged["flags"][-1]["indicators"]] == [

@@ -13,7 +13,8 @@ from fastapi import FastAPI
 from sqlalchemy import text
 
 from services.common.roles import Role
-from services.registry.standards import numbers, sampling
+from services.registry.draws import commit_reveal as sampling
+from services.registry.standards import numbers
 from services.registry.standards.reference import (
     REFERENCE_FILE,
     Declared,

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from services.cli.main import main as cli
 from services.common.clock import FrozenClock
 from services.common.roles import Role
-from services.registry.standards import sampling
+from services.registry.draws import commit_reveal
 from services.registry.standards.recheck import recheck_all
 from services.registry.standards.reference import REFERENCE_FILE, load_reference
 from tests.registry.test_standards import enterprise, publish, rice_body, standard_body
@@ -261,18 +261,35 @@ async def test_a_spot_check_draw_is_reproducible_and_skips_recently_drawn_declar
     withdrawn = nanning.pop()
     await registry.post(f"/v1/standards/{withdrawn}/withdrawal", json={"reason": "停产"}, headers=reg)
 
-    body = {"n": 2, "region": "4501", "product": "牛奶", "seed": "lottery-20261120"}
+    body = {"n": 2, "region": "4501", "product": "牛奶"}
     assert (
         await registry.post("/v1/standards/samples", json=body, headers=enterprise(tokens, 1))
     ).status_code == 403
+    # the caller cannot bring a seed: it could search for one that spares a friend
+    assert (
+        await registry.post("/v1/standards/samples", json={**body, "seed": "chosen"}, headers=reg)
+    ).status_code == 422
     first = await registry.post("/v1/standards/samples", json=body, headers=reg)
     assert first.status_code == 201, first.text
-    draw = first.json()
-    assert first.headers["location"] == f"/v1/standards/samples/{draw['id']}"
+    committed = first.json()
+    assert first.headers["location"] == f"/v1/standards/samples/{committed['id']}"
+    assert committed["status"] == "committed" and committed["seed"] is None and committed["chosen"] == []
+    assert (
+        committed["candidate_count"] == 5
+    )  # published, in the region, covering 牛奶: the withdrawn one is out
+    before = (await registry.get(f"/v1/standards/samples/{committed['id']}/candidates", headers=reg)).json()
+    assert before["seed"] is None and sorted(before["candidates"]) == sorted(nanning)
+
+    drawn = await registry.post(f"/v1/standards/samples/{committed['id']}/draw", headers=reg)
+    assert drawn.status_code == 200, drawn.text
+    draw = drawn.json()
     chosen = [item["id"] for item in draw["chosen"]]
-    assert draw["candidate_count"] == 5  # published, in the region, covering 牛奶: the withdrawn one is out
     assert len(chosen) == 2 and set(chosen) <= set(nanning)
-    assert draw["seed"] == "lottery-20261120"
+    seed = draw["seed"]
+    assert hashlib.sha256(seed.encode()).hexdigest() == committed["seed_sha256"]  # the seed committed to
+    assert (
+        await registry.post(f"/v1/standards/samples/{committed['id']}/draw", headers=reg)
+    ).status_code == 409
 
     # the record gives the same list, and anyone can re-run it from its seed and candidates
     assert [
@@ -281,33 +298,32 @@ async def test_a_spot_check_draw_is_reproducible_and_skips_recently_drawn_declar
     ] == chosen
     record = (await registry.get(f"/v1/standards/samples/{draw['id']}/candidates", headers=reg)).json()
     assert sorted(record["candidates"]) == sorted(nanning)
-    seed = record["seed"]
     rerun = sorted(record["candidates"], key=lambda c: hashlib.sha256(f"{seed}:{c}".encode()).hexdigest())[:2]
     assert rerun == chosen == record["chosen"]
-    assert draw["candidates_sha256"] == sampling.candidates_digest(record["candidates"])
+    assert draw["candidates_sha256"] == commit_reveal.candidates_digest(record["candidates"])
     assert (await registry.get(f"/v1/standards/samples/{draw['id']}")).status_code == 401
 
+    async def commit_and_draw(request: dict[str, object]) -> dict[str, object]:
+        made = (await registry.post("/v1/standards/samples", json=request, headers=reg)).json()
+        return (await registry.post(f"/v1/standards/samples/{made['id']}/draw", headers=reg)).json()
+
     # declarations drawn within the cooldown (a year by default) are left out of the next draws
-    second = (
-        await registry.post("/v1/standards/samples", json={**body, "seed": "another"}, headers=reg)
-    ).json()
+    second = await commit_and_draw(body)
     assert second["candidate_count"] == 3
+    assert second["seed"] != seed  # every draw commits to a fresh server seed
     assert not {item["id"] for item in second["chosen"]} & set(chosen)
-    everything = (await registry.post("/v1/standards/samples", json={"n": 50}, headers=reg)).json()
+    everything = await commit_and_draw({"n": 50})
     assert everything["candidate_count"] == 11 - 4
     assert all(item["status"] == "published" for item in everything["chosen"])
     assert {item["id"] for item in everything["chosen"]} == (set(nanning) | set(fuzhou)) - set(chosen) - {
         i["id"] for i in second["chosen"]
     }
 
-    # after the cooldown, the same seed over the same candidates draws the same declarations
+    # after the cooldown the candidates are back
     clock.advance(timedelta(days=366))
-    later = (await registry.post("/v1/standards/samples", json=body, headers=reg)).json()
+    later = await commit_and_draw(body)
     assert later["candidate_count"] == 5
-    assert [item["id"] for item in later["chosen"]] == chosen
 
-    generated = (
-        await registry.post("/v1/standards/samples", json={"n": 1, "region": "35"}, headers=reg)
-    ).json()
-    assert len(generated["seed"]) == 32  # a seed is generated and recorded when none is given
+    generated = await commit_and_draw({"n": 1, "region": "35"})
+    assert len(generated["seed"]) == 32  # a 128-bit server seed
     assert {item["id"] for item in generated["chosen"]} <= set(fuzhou)

@@ -53,7 +53,15 @@ class RegistryWorld:
     subscription_id: str  # the partner's webhook (to a port nothing listens on)
     standard_id: str  # a declaration of `own`, with a document
     withdrawable: list[str]  # more declarations of `own`: one per caller, so each may withdraw one
-    sample_id: str  # a spot-check draw
+    sample_id: str  # a spot-check draw, committed and not yet drawn
+    inspectors: list[str]  # six inspectors in region 45
+    draft_plan: str  # an inspection plan awaiting approval
+    approved_plan: str  # approved (seed committed), not drawn
+    drawn_plan: str  # drawn, with tasks
+    task_id: str  # a task of the drawn plan, assigned
+    open_warning: str  # a warning (repeated substantiated complaints), open
+    assessed_warning: str  # another, assessed, with a published notice
+    notice_id: str
     prefix: str = "6907777"  # a company prefix of `own`
     gtin: str = ""  # an item of `own` under `prefix`
 
@@ -114,7 +122,7 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         )
         assert declared.status_code == 201, declared.text
         declarations.append(declared.json()["id"])
-    sample = await client.post("/v1/standards/samples", json={"n": 2, "seed": "security"}, headers=reg)
+    sample = await client.post("/v1/standards/samples", json={"n": 2}, headers=reg)
     assert sample.status_code == 201, sample.text
     prefix = await client.post(
         "/v1/company-prefixes",
@@ -128,6 +136,7 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         headers=reg,
     )
     assert item.status_code == 201, item.text
+    supervision = await seed_supervision(client, tokens, (served, proposed))
     return RegistryWorld(
         own=own,
         event_id=event.json()["id"],
@@ -146,7 +155,79 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         withdrawable=declarations[1:],
         sample_id=sample.json()["id"],
         gtin=item.json()["gtin"],
+        **supervision,
     )
+
+
+async def seed_supervision(client: httpx.AsyncClient, tokens: Tokens, complained: tuple[str, str]) -> dict:
+    """Inspectors, plans in each state, a task, and two warnings raised by a real signal run."""
+    reg = tokens(Role.regulator)
+    inspectors = []
+    for n in range(6):
+        made = await client.post(
+            "/v1/inspectors",
+            json={"name": f"安全检查员{n}", "badge_no": f"SEC-{n}", "region": "45", "specialties": []},
+            headers=reg,
+        )
+        assert made.status_code == 201, made.text
+        inspectors.append(made.json()["id"])
+
+    async def plan(pool: list[str], *steps: str) -> str:
+        body = {
+            "title": "安全测试抽查",
+            "authority": "南宁市市场监督管理局",
+            "region": "4501",
+            "period_start": "2026-11-20",
+            "period_end": "2026-12-31",
+            "inspector_pool": pool,
+            "ratios": {"A": "1", "B": "1", "C": "1", "D": "1"},
+        }
+        created = await client.post("/v1/inspection-plans", json=body, headers=reg)
+        assert created.status_code == 201, created.text
+        for action in steps:
+            done = await client.post(f"/v1/inspection-plans/{created.json()['id']}/{action}", headers=reg)
+            assert done.status_code == 200, done.text
+        return str(created.json()["id"])
+
+    drawn = await plan(inspectors[:2], "approval", "draw")
+    tasks = (await client.get("/v1/inspection-tasks", params={"plan_id": drawn}, headers=reg)).json()["items"]
+    for n, uscc in enumerate(complained):  # three substantiated complaints each: a warning each
+        for k in range(3):
+            fed = await client.post(
+                f"/v1/enterprises/{uscc}/credit-events",
+                json=event_body(f"complaint-sec-{n}-{k}", kind="complaint_substantiated", severity="minor"),
+                headers=tokens(Role.service),
+            )
+            assert fed.status_code == 201, fed.text
+    run = await client.post("/v1/signal-runs", headers=reg)
+    assert run.status_code == 200 and run.json()["raised"] == 2, run.text
+    warnings = (await client.get("/v1/warnings", headers=reg)).json()["items"]
+    by_uscc = {w["uscc"]: w["id"] for w in warnings}
+    assessed = by_uscc[complained[1]]
+    step = await client.post(f"/v1/warnings/{assessed}/transitions", json={"action": "assess"}, headers=reg)
+    assert step.status_code == 200, step.text
+    notice = await client.post(
+        f"/v1/warnings/{assessed}/notices",
+        json={
+            "authority": "南宁市市场监督管理局",
+            "title_zh": "消费提示",
+            "body_zh": "注意。",
+            "title_en": "Notice",
+            "body_en": "Take care.",
+        },
+        headers=reg,
+    )
+    assert notice.status_code == 201, notice.text
+    return {
+        "inspectors": inspectors,
+        "draft_plan": await plan(inspectors[2:4]),
+        "approved_plan": await plan(inspectors[2:4], "approval"),
+        "drawn_plan": drawn,
+        "task_id": tasks[0]["id"],
+        "open_warning": by_uscc[complained[0]],
+        "assessed_warning": assessed,
+        "notice_id": notice.json()["id"],
+    }
 
 
 async def seed_complaints(client: httpx.AsyncClient, tokens: Tokens) -> ComplaintsWorld:

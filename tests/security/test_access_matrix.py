@@ -46,7 +46,7 @@ def app_routes(app: FastAPI) -> set[str]:
     for route in iter_route_contexts(app.routes):
         for method in route.methods or ():
             if method != "HEAD":
-                found.add(f"{method} {route.path}")
+                found.add(f"{method} {route.path_format}")
     return found
 
 
@@ -164,6 +164,61 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "GET /v1/standards/samples/{sample_id}/candidates": Call(
             f"/v1/standards/samples/{w.sample_id}/candidates"
         ),
+        "POST /v1/standards/samples/{sample_id}/draw": Call(f"/v1/standards/samples/{w.sample_id}/draw"),
+        "GET /v1/risk-classes": Call("/v1/risk-classes", params={"class": "A"}),
+        "GET /v1/risk-classes/{uscc}": Call(f"/v1/risk-classes/{own}", owner=own),
+        "GET /v1/supervision/catalogue": Call("/v1/supervision/catalogue"),
+        "POST /v1/inspectors": Call(
+            "/v1/inspectors", json={"name": f"矩阵检查员{n}", "badge_no": f"MX-{n}", "region": "45"}
+        ),
+        "GET /v1/inspectors": Call("/v1/inspectors"),
+        "POST /v1/inspection-plans": Call(
+            "/v1/inspection-plans",
+            json={
+                "title": f"矩阵抽查{n}",
+                "authority": "南宁市市场监督管理局",
+                "period_start": "2026-11-20",
+                "period_end": "2026-12-31",
+                "inspector_pool": w.inspectors[:2],
+            },
+        ),
+        "GET /v1/inspection-plans": Call("/v1/inspection-plans"),
+        "GET /v1/inspection-plans/{plan_id}": Call(f"/v1/inspection-plans/{w.drawn_plan}"),
+        "POST /v1/inspection-plans/{plan_id}/approval": Call(f"/v1/inspection-plans/{w.draft_plan}/approval"),
+        "POST /v1/inspection-plans/{plan_id}/draw": Call(f"/v1/inspection-plans/{w.approved_plan}/draw"),
+        "GET /v1/inspection-plans/{plan_id}/candidates": Call(
+            f"/v1/inspection-plans/{w.drawn_plan}/candidates"
+        ),
+        "GET /v1/inspection-plans/{plan_id}/results": Call(f"/v1/inspection-plans/{w.drawn_plan}/results"),
+        "GET /v1/inspection-tasks": Call("/v1/inspection-tasks", params={"plan_id": w.drawn_plan}),
+        "GET /v1/inspection-tasks/{task_id}": Call(f"/v1/inspection-tasks/{w.task_id}"),
+        "POST /v1/inspection-tasks/{task_id}/results": Call(
+            f"/v1/inspection-tasks/{w.task_id}/results", json={"step": "sampled", "sample_ref": f"MX-{n}"}
+        ),
+        "GET /v1/warnings": Call("/v1/warnings"),
+        "GET /v1/warnings/{warning_id}": Call(f"/v1/warnings/{w.open_warning}"),
+        "POST /v1/warnings/{warning_id}/transitions": Call(
+            f"/v1/warnings/{w.open_warning}/transitions", json={"action": "assess", "note": "研判"}
+        ),
+        "POST /v1/warnings/{warning_id}/notices": Call(
+            f"/v1/warnings/{w.assessed_warning}/notices",
+            json={
+                "authority": "南宁市市场监督管理局",
+                "title_zh": f"提示{n}",
+                "body_zh": "注意。",
+                "title_en": f"Notice {n}",
+                "body_en": "Take care.",
+            },
+        ),
+        "POST /v1/warnings/{warning_id}/directed-plan": Call(
+            f"/v1/warnings/{w.assessed_warning}/directed-plan",
+            json={"authority": "南宁市市场监督管理局", "inspector_pool": w.inspectors[4:]},
+        ),
+        "GET /v1/risk-notices": Call("/v1/risk-notices"),
+        "GET /v1/risk-notices/{notice_id}": Call(f"/v1/risk-notices/{w.notice_id}"),
+        "POST /v1/signal-runs": Call("/v1/signal-runs"),
+        "GET /risk-notices": Call("/risk-notices"),
+        "GET /inspections/{plan_id}": Call(f"/inspections/{w.drawn_plan}"),
         "POST /v1/company-prefixes": Call(
             "/v1/company-prefixes",
             json={"prefix": f"69088{n:02d}", "uscc": own, "registered_on": "2026-01-01"},
@@ -224,6 +279,13 @@ def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
         "POST /v1/complaints/{complaint_id}/transitions": Call(
             f"{case}/transitions", json={"action": "accept"}
         ),
+        "POST /v1/complaints/intake": Call(
+            "/v1/complaints/intake",
+            json=complaint_body(
+                description=f"矩阵测试第{n}号：12315平台转来的投诉。", received_at="2026-11-19T10:00:00+08:00"
+            ),
+        ),
+        "PUT /v1/complaints/{complaint_id}/target": Call(f"{case}/target", json={"target_uscc": code(1)}),
         "GET /v1/stats": Call("/v1/stats"),
         "POST /v1/complaints/{complaint_id}/reward": Call(f"{case}/reward", json=outcome_body()),
         "GET /v1/complaints/{complaint_id}/reward": Call(f"/v1/complaints/{w.report_id}/reward"),
@@ -246,6 +308,9 @@ def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
         "POST /v1/notifications/{notification_id}/retry": Call("/v1/notifications/999999/retry"),
         "PUT /v1/complaints/{complaint_id}/respondent-contact": Call(
             f"{case}/respondent-contact", json={"phone": "13700137000"}
+        ),
+        "GET /v1/aggregates/complaints": Call(
+            "/v1/aggregates/complaints", params={"from": "2026-11-01", "to": "2026-11-30"}
         ),
     }
 

@@ -236,3 +236,91 @@ async def test_nul_characters_and_odd_dates_are_422_on_every_database(
     assert (
         await complaints.get("/v1/stats?from=2026-01-01&to=2026-12-31", headers=handler)
     ).status_code == 200
+
+
+async def test_nul_is_refused_however_the_json_body_is_labelled(
+    registry: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    """The filter reads the content type the way the framework does: case-insensitive, first header."""
+    partner = tokens(Role.partner)
+    body = b'{"url": "https://8.8.8.8/\\u0000", "kinds": ["listed"]}'
+    for labels in [
+        [("content-type", "Application/JSON")],
+        [("content-type", "APPLICATION/JSON ; charset=UTF-8")],
+        [("content-type", "application/vnd.partner+JSON")],
+        [("content-type", "application/json"), ("content-type", "text/plain")],  # FastAPI reads the first
+    ]:
+        answer = await registry.post("/v1/subscriptions", content=body, headers=[*partner.items(), *labels])
+        problem(answer, 422)
+    assert (await registry.get("/v1/subscriptions", headers=partner)).json() == []
+
+
+async def test_a_nul_in_a_decoded_header_is_422_and_nothing_is_logged(
+    registry: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    await register(registry, tokens(Role.regulator), code(1))
+    partner = tokens(Role.partner)
+    for purpose in ["%00", "case%2000%00x", "%1b[31m"]:
+        answer = await registry.get(
+            f"/v1/enterprises/{code(1)}/credit", headers={**partner, "X-Purpose": purpose}
+        )
+        problem(answer, 422)
+    log = await registry.get("/v1/access-log", headers=tokens(Role.regulator))
+    assert log.status_code == 200 and log.json()["items"] == []
+    # A purpose in Chinese arrives percent-encoded and is kept.
+    fine = await registry.get(
+        f"/v1/enterprises/{code(1)}/credit", headers={**partner, "X-Purpose": "%E9%87%87%E8%B4%AD-1"}
+    )
+    assert fine.status_code == 200, fine.text
+    log = await registry.get("/v1/access-log", headers=tokens(Role.regulator))
+    assert [e["purpose"] for e in log.json()["items"]] == ["采购-1"]
+
+
+async def test_date_times_are_strings_with_a_zone_never_numbers(
+    registry: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    from tests.registry.test_lists import entry_body
+    from tests.support import event_body
+
+    regulator = tokens(Role.regulator)
+    await register(registry, regulator, code(1))
+    for value in [0, 1700000000, 1.5, "1700000000", "0", True, "2026-11-02", "2026-11-02T00:00:00"]:
+        listed = await registry.post(
+            "/v1/list-entries", json=entry_body(code(1), decided_at=value), headers=regulator
+        )
+        body = problem(listed, 422)
+        assert body["errors"][0]["field"] == "decided_at", (value, body)
+        event = {**event_body(f"时间〔2026〕{value}号"), "occurred_at": value}
+        problem(
+            await registry.post(f"/v1/enterprises/{code(1)}/credit-events", json=event, headers=regulator),
+            422,
+        )
+    assert (await registry.get(f"/v1/enterprises/{code(1)}/list-entries", headers=regulator)).json()[
+        "items"
+    ] == []
+    ok = await registry.post(
+        "/v1/list-entries",
+        json=entry_body(code(1), decided_at="2026-11-02T08:00:00+08:00"),
+        headers=regulator,
+    )
+    assert ok.status_code == 201, ok.text
+
+
+async def test_a_method_not_allowed_is_405_naming_every_method_of_the_path(
+    registry: httpx.AsyncClient, complaints: httpx.AsyncClient, tokens: Tokens
+) -> None:
+    for client, url, methods in [
+        (registry, "/v1/enterprises", {"GET", "POST"}),
+        (registry, f"/v1/enterprises/{code(1)}", {"GET", "PATCH"}),
+        (registry, f"/v1/enterprises/{code(1)}/credit-events", {"GET", "POST"}),
+        (complaints, "/v1/complaints", {"GET", "POST"}),
+    ]:
+        for method in ("OPTIONS", "PUT"):
+            answer = await client.request(method, url)
+            problem(answer, 405)
+            allowed = {m.strip() for m in answer.headers["allow"].split(",")}
+            assert methods <= allowed and method not in allowed, (method, url, allowed)
+    # A GET where only POST exists is 405, not read as the id of some other route.
+    answer = await registry.get("/v1/standards/samples", headers=tokens(Role.regulator))
+    problem(answer, 405)
+    assert answer.headers["allow"] == "POST"

@@ -74,7 +74,7 @@ async def test_no_secret_reaches_the_logs_or_an_error_answer(
     form = {
         "kind": "complaint",
         "target_uscc": code(1),
-        "category": "食品安全",
+        "category": "food_safety",
         "description": "鲜牛奶在保质期内变质，商家拒绝退换。",
         "reporter_name": REPORTER["name"],
         "reporter_phone": REPORTER["phone"],

@@ -11,11 +11,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from services.common import auth
 from services.common.devkeys import (
+    COMPLAINTS_ISSUER,
+    COMPLAINTS_KEY_NAME,
     DEV_ISSUER,
     DEV_KEY_NAME,
     SigningKey,
@@ -25,6 +28,7 @@ from services.common.devkeys import (
     sign_token,
     write_jwks,
 )
+from services.common.errors import DomainError
 from services.common.roles import Role
 from services.registry.app import create_app
 from services.registry.database import load_models
@@ -61,10 +65,17 @@ async def test_a_valid_token_for_the_other_service_is_refused(
         refused = await registry.post(BATCH, json=BODY, headers={**headers, **PURPOSE})
         assert refused.status_code == 401, refused.text
         assert refused.headers["www-authenticate"] == "Bearer"
-    for headers in (for_registry, feed, tokens(Role.partner), tokens(Role.enterprise, uscc=code(1))):
+    # The dev issuer is trusted by both services, so its tokens fail on the audience; the complaints
+    # service's own key is trusted by the registry only.
+    for headers, why in [
+        (for_registry, "token audience not accepted"),
+        (feed, "token issuer not trusted"),
+        (tokens(Role.partner), "token audience not accepted"),
+        (tokens(Role.enterprise, uscc=code(1)), "token audience not accepted"),
+    ]:
         refused = await complaints.get("/v1/stats", headers=headers)
         assert refused.status_code == 401, refused.text
-        assert refused.json()["detail"] in {"token audience not accepted", "token issuer not trusted"}
+        assert refused.json()["detail"] == why
 
 
 def _unsigned_part(data: object) -> str:
@@ -240,3 +251,88 @@ async def test_a_broken_key_file_keeps_the_last_good_keys_and_never_answers_500(
     )
     assert await status(rotating, old) == 401
     assert await status(rotating, new) == 200
+
+
+def _token(
+    key: SigningKey, issuer: str, role: Role, *, subject: str, ttl: int, aud: object = "registry"
+) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": issuer,
+        "aud": aud,
+        "sub": subject,
+        "role": str(role),
+        "iat": now,
+        "nbf": now,
+        "exp": now + ttl,
+    }
+    return jwt.encode(claims, key.private_key, algorithm="EdDSA", headers={"kid": key.kid})
+
+
+async def test_service_tokens_are_for_the_named_service_and_short_lived(
+    registry: httpx.AsyncClient, keys_dir: Path, tokens: Tokens
+) -> None:
+    await register(registry, tokens(Role.regulator), code(1))
+    service_key = ensure_key(keys_dir, COMPLAINTS_KEY_NAME)
+    url = f"/v1/enterprises/{code(1)}"
+
+    def service(subject: str, ttl: int) -> dict[str, str]:
+        return bearer(_token(service_key, COMPLAINTS_ISSUER, Role.service, subject=subject, ttl=ttl))
+
+    assert (await registry.get(url, headers=service("complaints", 300))).status_code == 200
+    for headers, why in [
+        (service("intruder", 300), "a service token for a service the registry does not know"),
+        (service("complaints", 2 * 3600), "a service token living for hours"),
+    ]:
+        refused = await registry.get(url, headers=headers)
+        assert refused.status_code == 401, why
+        assert refused.headers["content-type"] == "application/problem+json", why
+    dev_key = ensure_key(keys_dir, DEV_KEY_NAME)
+    partner = _token(dev_key, DEV_ISSUER, Role.partner, subject="bank-1", ttl=8 * 3600)
+    assert (await registry.post(BATCH, json=BODY, headers=bearer(partner))).status_code == 200
+    week = _token(dev_key, DEV_ISSUER, Role.partner, subject="bank-1", ttl=7 * 24 * 3600)
+    assert (await registry.post(BATCH, json=BODY, headers=bearer(week))).status_code == 401
+
+
+async def test_an_audience_list_naming_another_service_is_refused_unless_configured(
+    registry: httpx.AsyncClient, keys_dir: Path
+) -> None:
+    dev_key = ensure_key(keys_dir, DEV_KEY_NAME)
+
+    def partner(aud: object) -> dict[str, str]:
+        return bearer(_token(dev_key, DEV_ISSUER, Role.partner, subject="bank-1", ttl=600, aud=aud))
+
+    assert (await registry.post(BATCH, json=BODY, headers=partner(["registry"]))).status_code == 200
+    both = await registry.post(BATCH, json=BODY, headers=partner(["registry", "complaints"]))
+    assert both.status_code == 401 and both.json()["detail"] == "token audience not accepted"
+    settings = RegistrySettings(environment="test", data_dir=keys_dir, jwt_extra_audiences=["complaints"])
+    verifier = auth.TokenVerifier(
+        settings.trusted_issuers, audience="registry", leeway=30, extra_audiences=settings.jwt_extra_audiences
+    )
+    token = _token(
+        dev_key, DEV_ISSUER, Role.partner, subject="bank-1", ttl=600, aud=["registry", "complaints"]
+    )
+    assert (await verifier.verify(token)).subject == "bank-1"
+    stranger = _token(dev_key, DEV_ISSUER, Role.partner, subject="bank-1", ttl=600, aud=["registry", "bank"])
+    with pytest.raises(DomainError):
+        await verifier.verify(stranger)
+
+
+def test_a_jwks_url_must_be_https_outside_development(keys_dir: Path) -> None:
+    issuer = {"issuer": "https://idp.example", "jwks": "http://idp.example/jwks.json", "roles": ["regulator"]}
+    RegistrySettings(environment="dev", data_dir=keys_dir, trusted_issuers=[issuer])
+    for environment in ("test", "production"):
+        with pytest.raises(ValueError, match="https"):
+            RegistrySettings(
+                environment=environment,
+                data_dir=keys_dir,
+                database_url="postgresql+asyncpg://db/registry",
+                trusted_issuers=[issuer],
+            )
+    https = {**issuer, "jwks": "https://idp.example/jwks.json"}
+    RegistrySettings(
+        environment="production",
+        data_dir=keys_dir,
+        database_url="postgresql+asyncpg://db/registry",
+        trusted_issuers=[https],
+    )

@@ -2,7 +2,7 @@
 idempotency per issuing authority
 
 Revision ID: 7c41d2e9a5b0
-Revises: 7c1b9e4d2f60
+Revises: 598954402111
 Create Date: 2026-12-02 03:40:00
 
 Populated data: every existing audit entry is re-linked into its enterprise's chain (versions 1…n in
@@ -24,7 +24,7 @@ from alembic import op
 import services.common.db
 
 revision: str = "7c41d2e9a5b0"
-down_revision: str | None = "7c1b9e4d2f60"
+down_revision: str | None = "598954402111"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -16,6 +16,12 @@ _SIGNATURES = [
 ]
 
 MEDIA_TYPES = tuple(media for _, media in _SIGNATURES)
+# The documented form of an attachment: strict base64 (as decoded below) whose bytes start with one
+# of the signatures above: "/9j/" is FF D8 FF, "JVBERi[0-3]" + 1 is "%PDF-", "iVBORw0KGg[o-r]" + 1
+# is the PNG signature (each signature's last byte shares a base64 character with the next byte).
+_B64 = "[A-Za-z0-9+/]"
+_HEAD = f"(?:/9j/|JVBERi[0-3]{_B64}|iVBORw0KGg[o-r]{_B64})"  # then whole groups, or the bare signature
+CONTENT_PATTERN = f"^(?:JVBERi0=|iVBORw0KGg[o-r]=|{_HEAD}(?:{_B64}{{4}})*(?:{_B64}{{2}}==|{_B64}{{3}}=)?)$"
 
 
 @dataclass(frozen=True)

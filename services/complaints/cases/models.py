@@ -29,7 +29,9 @@ class Complaint(Base):
     channel: Mapped[str] = mapped_column(String(16))
     target_uscc: Mapped[str | None] = mapped_column(String(18))
     target_name: Mapped[str | None] = mapped_column(String(200))
-    category: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(64))  # a code of categories.toml
+    # Before categories were codes: the text the case was filed under (migrated rows only).
+    category_as_filed: Mapped[str | None] = mapped_column(String(64))
     product: Mapped[str | None] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16))
@@ -40,9 +42,30 @@ class Complaint(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean)
     duplicate_of: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("complaint.id"))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Which rules govern the case, by its date of receipt (rules.toml [rule_sets]; Order 121 Art. 46).
+    rule_set: Mapped[str] = mapped_column(String(16))
+    # Who filed it for the reporter (a handler, for a case from the 12315 platform or a hotline).
+    filed_by: Mapped[str | None] = mapped_column(String(200))
+    platform_ref: Mapped[str | None] = mapped_column(String(64))
+    # Where a report's decision period starts: received_at, or the last merged report (Art. 35).
+    decision_period_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The deadlines (services/complaints/deadlines.py); *_provisional when past the calendar's end.
     accept_due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    accept_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     resolve_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolve_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    notify_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notify_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    violation_found_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    violation_check_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    violation_check_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    violation_check_extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The calendar (its fingerprint) the deadlines were computed with; a newer one recomputes them.
+    deadlines_calendar: Mapped[str | None] = mapped_column(String(32))
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
+    case_extended: Mapped[bool] = mapped_column(Boolean, default=False)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     concluded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, Response, status
 
 from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
-from services.common.errors import responses
+from services.common.errors import Unprocessable, responses
 from services.common.pagination import (
     TIME_AND_ID,
     CursorQuery,
@@ -30,17 +31,22 @@ from services.complaints.cases.schemas import (
     ComplaintDetail,
     ComplaintSummary,
     Deadlines,
+    Due,
     Finding,
+    PlatformCaseCreate,
     ReporterOut,
+    TargetSet,
     TrackingAnswer,
     TrackStep,
     TransitionCreate,
     TransitionOut,
 )
+from services.complaints.cases.service import Context, Received
 from services.complaints.dependencies import ContextDep
 from services.complaints.notifications import service as notifications
 from services.complaints.notifications.dispatcher import wake_notifier
 from services.complaints.outbox import service as outbox
+from services.complaints.policy import CLOCK_ACTIONS, Policy
 from services.complaints.rewards import router as reward_views
 from services.complaints.rewards import service as rewards
 
@@ -48,27 +54,52 @@ public = APIRouter(prefix="/v1/complaints", tags=["public"])
 handlers = APIRouter(prefix="/v1/complaints", tags=["handlers"])
 Handler = Annotated[Principal, Depends(require_roles(Role.handler))]
 
-LEGAL_BASIS = {
-    "complaint": [
-        "《市场监督管理投诉举报处理暂行办法》第十四条（七个工作日内决定是否受理）",
-        "同办法第二十一条（受理之日起四十五个工作日内调解）",
-    ],
-    "report": [
-        "《市场监督管理行政处罚程序规定》第十八条（十五个工作日内核查并决定是否立案，可延长十五个工作日）"
-    ],
-}
+
+def _due(at: datetime | None, provisional: bool, basis: str) -> Due | None:
+    return Due(at=at, provisional=provisional, legal_basis=basis) if at is not None else None
 
 
-def deadlines(c: Complaint) -> Deadlines:
+def deadlines(c: Complaint, policy: Policy) -> Deadlines:
+    """The case's deadlines with the articles of the rule set that governs it."""
+    rules = policy.rule_set(c.rule_set)
+    if c.kind == "complaint":
+        accept_basis, resolve_basis, notify_basis = (
+            rules.complaint_accept.basis,
+            rules.mediation.basis,
+            rules.parties_notice.basis,
+        )
+    else:
+        accept_basis, resolve_basis = rules.report_decision.basis, rules.report_case.basis
+        notify_basis = rules.reporter_notice.basis if rules.reporter_notice else ""
+    accept = _due(c.accept_due_at, c.accept_due_provisional, accept_basis)
+    assert accept is not None
+    resolve = None
+    if c.accepted_at is not None:
+        resolve = _due(c.resolve_due_at, c.resolve_due_provisional, resolve_basis)
+    bases = [accept_basis] + ([resolve_basis] if resolve else [])
+    if c.notify_due_at is not None:
+        bases.append(notify_basis)
+    if c.violation_check_due_at is not None:
+        bases.append(rules.violation_check.basis)
+    if c.kind == "report":
+        bases += [rules.confidentiality, rules.rewards]
     return Deadlines(
-        accept_by=c.accept_due_at,
-        resolve_by=c.resolve_due_at,
+        rule_set=rules.key,
+        regulation=rules.name,
+        accept_by=accept,
+        resolve_by=resolve,
+        notify_by=_due(c.notify_due_at, c.notify_due_provisional, notify_basis),
+        violation_check_by=_due(
+            c.violation_check_due_at, c.violation_check_provisional, rules.violation_check.basis
+        ),
+        paused_since=c.paused_at,
         extended=c.extended,
-        legal_basis=LEGAL_BASIS[c.kind],
+        case_extended=c.case_extended,
+        legal_basis=bases,
     )
 
 
-def summary(c: Complaint, ctx_now) -> ComplaintSummary:  # type: ignore[no-untyped-def]
+def summary(c: Complaint, ctx: Context) -> ComplaintSummary:
     return ComplaintSummary(
         id=c.id,
         kind=c.kind,
@@ -79,9 +110,31 @@ def summary(c: Complaint, ctx_now) -> ComplaintSummary:  # type: ignore[no-untyp
         category=c.category,
         product=c.product,
         received_at=c.received_at,
-        deadlines=deadlines(c),
-        overdue=service.is_overdue(c, ctx_now),
+        rule_set=c.rule_set,
+        deadlines=deadlines(c, ctx.policy),
+        overdue=service.is_overdue(c, ctx.now),
         duplicate_of=c.duplicate_of,
+    )
+
+
+def _evidence(body: ComplaintCreate, request: Request) -> list[evidence.Evidence]:
+    limit = request.app.state.settings.max_attachment_bytes
+    return [
+        evidence.decode(i, a.filename, a.content_base64, max_bytes=limit)
+        for i, a in enumerate(body.attachments)
+    ]
+
+
+async def _created(session: SessionDep, complaint: Complaint, ctx: Context) -> ComplaintCreated:
+    return ComplaintCreated(
+        id=complaint.id,
+        tracking_code=complaint.tracking_code,
+        kind=complaint.kind,
+        status=complaint.status,
+        deadlines=deadlines(complaint, ctx.policy),
+        # rewards hook (issue 20): a real-name report's claim secret, shown this once (also to the
+        # handler filing a platform case, who passes it on)
+        claim_secret=await rewards.issue_claim_secret(session, complaint=complaint, now=ctx.now),
     )
 
 
@@ -101,27 +154,55 @@ async def file_complaint(
     registry: tracing.RegistryClientDep,
 ) -> ComplaintCreated:
     """File a complaint or a report (public; a report may be anonymous; a barcode may name the target)."""
-    limit = request.app.state.settings.max_attachment_bytes
-    files = [
-        evidence.decode(i, a.filename, a.content_base64, max_bytes=limit)
-        for i, a in enumerate(body.attachments)
-    ]
+    files = _evidence(body, request)
     found = await tracing.trace(registry, request, body.gtin) if body.gtin and not body.target_uscc else None
     complaint = await service.intake(
         session, data=tracing.with_target(body, found) if found else body, evidence=files, ctx=ctx
     )
     tracing.record(complaint, body, found)
     response.headers["Location"] = f"/v1/complaints/track/{complaint.tracking_code}"
-    return ComplaintCreated(
-        id=complaint.id,
-        tracking_code=complaint.tracking_code,
-        kind=complaint.kind,
-        status=complaint.status,
-        deadlines=deadlines(complaint),
-        duplicate_of=complaint.duplicate_of,
-        # rewards hook (issue 20): a real-name report's claim secret, shown this once
-        claim_secret=await rewards.issue_claim_secret(session, complaint=complaint, now=ctx.now),
-    )
+    return await _created(session, complaint, ctx)
+
+
+@handlers.post(
+    "/intake",
+    status_code=status.HTTP_201_CREATED,
+    response_model=ComplaintCreated,
+    responses=responses(401, 403, 413, 422),
+)
+async def file_platform_case(
+    actor: Handler,
+    body: PlatformCaseCreate,
+    session: SessionDep,
+    ctx: ContextDep,
+    request: Request,
+    response: Response,
+) -> ComplaintCreated:
+    """File a case that arrived through the 12315 platform or a hotline, with its original time of
+    receipt; its deadlines run from that time (handler)."""
+    errors = []
+    if body.channel not in ctx.policy.handler_channels:
+        errors.append(
+            {
+                "field": "channel",
+                "message": f"a handler files cases from {', '.join(ctx.policy.handler_channels)}",
+            }
+        )
+    if body.received_at > ctx.now:
+        errors.append({"field": "received_at", "message": "is in the future"})
+    oldest = ctx.now - timedelta(days=ctx.policy.received_at_max_age_days)
+    if body.received_at < oldest:
+        errors.append(
+            {"field": "received_at", "message": f"more than {ctx.policy.received_at_max_age_days} days ago"}
+        )
+    if errors:
+        raise Unprocessable("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+    files = _evidence(body, request)
+    received = Received(at=body.received_at, filed_by=actor.actor, platform_ref=body.platform_ref)
+    data = ComplaintCreate.model_validate(body.model_dump(exclude={"received_at", "platform_ref"}))
+    complaint = await service.intake(session, data=data, evidence=files, ctx=ctx, received=received)
+    response.headers["Location"] = f"/v1/complaints/{complaint.id}"
+    return await _created(session, complaint, ctx)
 
 
 @public.get(
@@ -138,7 +219,7 @@ async def track_complaint(
     steps = [TrackStep(status="received", at=c.received_at)] + [
         TrackStep(status=t.to_status, at=t.at)
         for t in await service.transitions_of(session, c.id)
-        if t.action != "extend"
+        if t.action not in CLOCK_ACTIONS and t.from_status != t.to_status
     ]
     return TrackingAnswer(
         tracking_code=c.tracking_code,
@@ -146,7 +227,7 @@ async def track_complaint(
         channel=c.channel,
         status=c.status,
         received_at=c.received_at,
-        deadlines=deadlines(c),
+        deadlines=deadlines(c, ctx.policy),
         outcome=c.outcome,
         steps=steps,
         reward=await reward_views.tracking_view(session, c.id, ctx.now),  # rewards hook (issue 20)
@@ -178,7 +259,7 @@ async def list_complaints(
     next_cursor = (
         encode_cursor(rows[-1].received_at.isoformat(), str(rows[-1].id)) if len(rows) == limit else None
     )
-    return Page[ComplaintSummary](items=[summary(c, ctx.now) for c in rows], next_cursor=next_cursor)
+    return Page[ComplaintSummary](items=[summary(c, ctx) for c in rows], next_cursor=next_cursor)
 
 
 async def _detail(session: SessionDep, c: Complaint, ctx: ContextDep) -> ComplaintDetail:
@@ -198,8 +279,12 @@ async def _detail(session: SessionDep, c: Complaint, ctx: ContextDep) -> Complai
         else None
     )
     return ComplaintDetail(
-        **summary(c, ctx.now).model_dump(),
+        **summary(c, ctx).model_dump(),
+        allowed_actions=service.allowed_actions(c, ctx.policy),
+        filed_by=c.filed_by,
+        platform_ref=c.platform_ref,
         tracking_code=c.tracking_code,
+        category_as_filed=c.category_as_filed,
         description=c.description,
         reporter=reporter,
         anonymous=c.anonymous,
@@ -250,6 +335,13 @@ async def download_attachment(
     )
 
 
+def _wake_dispatcher(request: Request, background: BackgroundTasks) -> None:
+    """A credit event may be queued: deliver it now. Runs after the commit, so the row is visible."""
+    dispatcher = getattr(request.app.state, "dispatcher", None)
+    if dispatcher is not None:
+        background.add_task(dispatcher.wake)
+
+
 @handlers.post(
     "/{complaint_id}/transitions",
     response_model=ComplaintDetail,
@@ -269,7 +361,26 @@ async def move_complaint(
     # notifications hook (issue 20): what this step must tell whom, queued in its transaction
     await notifications.on_transition(session, complaint=complaint, action=body.action, ctx=ctx)
     background.add_task(wake_notifier, request.app)
-    dispatcher = getattr(request.app.state, "dispatcher", None)
-    if body.action == "substantiate" and dispatcher is not None:
-        background.add_task(dispatcher.wake)  # runs after the commit, so the row is visible
+    if body.action == "substantiate":
+        _wake_dispatcher(request, background)
+    return await _detail(session, complaint, ctx)
+
+
+@handlers.put(
+    "/{complaint_id}/target",
+    response_model=ComplaintDetail,
+    responses=responses(401, 403, 404, 409, 422),
+)
+async def set_complaint_target(
+    actor: Handler,
+    complaint_id: uuid.UUID,
+    body: TargetSet,
+    session: SessionDep,
+    ctx: ContextDep,
+    request: Request,
+    background: BackgroundTasks,
+) -> ComplaintDetail:
+    """Match a case to its enterprise's code; a substantiated case's credit event follows (handler)."""
+    complaint = await service.set_target(session, complaint_id=complaint_id, data=body, actor=actor, ctx=ctx)
+    _wake_dispatcher(request, background)
     return await _detail(session, complaint, ctx)

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import Conflict, NotFound
@@ -59,6 +59,9 @@ def load_messages(path: Path = MESSAGES_FILE) -> dict[str, Message]:
 def _due(message: Message, complaint: Complaint, now: datetime, calendar: WorkCalendar) -> datetime:
     if message.due == "accept_by":
         return complaint.accept_due_at
+    if message.due == "notify_by" and complaint.notify_due_at is not None:
+        # The case's own notice deadline (services/complaints/deadlines.py, rules.toml).
+        return complaint.notify_due_at
     if not message.due_working_days:
         return now
     return calendar.deadline(now, message.due_working_days)
@@ -140,6 +143,8 @@ async def on_transition(
             continue
         if complaint.kind == "report" and complaint.anonymous:
             continue  # nobody to tell: an anonymous reporter follows the case by tracking code
+        if message.due == "notify_by" and complaint.notify_due_at is None:
+            continue  # the case's rule set requires no such notice (e.g. Order 121 reports)
         fields = {"decision": DECISION_WORDS.get(action, action)}
         queued += await enqueue(
             session,
@@ -205,6 +210,21 @@ async def claim(
     return [Claimed(r.id, r.kind, r.channel, r.address_enc, r.subject, r.body, r.attempts) for r in rows]
 
 
+async def _fulfil_notice(session: AsyncSession, *, complaint_id: Any, kind: str, now: datetime) -> None:
+    """Every recipient of a required notice has it: the case's notify_by deadline is met."""
+    await session.flush()  # this row's new status counts
+    unsent = await session.execute(
+        select(func.count()).where(
+            Notification.complaint_id == complaint_id,
+            Notification.kind == kind,
+            Notification.status != "sent",
+        )
+    )
+    complaint = await session.get(Complaint, complaint_id)
+    if unsent.scalar_one() == 0 and complaint is not None and complaint.notified_at is None:
+        complaint.notified_at = now
+
+
 async def record(
     session: AsyncSession,
     *,
@@ -224,6 +244,8 @@ async def record(
     row.last_error = error[:2000] if error else None
     if outcome == "sent":
         row.status, row.sent_at = "sent", now
+        if load_messages()[row.kind].due == "notify_by":
+            await _fulfil_notice(session, complaint_id=row.complaint_id, kind=row.kind, now=now)
     elif outcome == "retry":
         row.next_attempt_at = now + leases.backoff(row.attempts, base=base, cap=cap)
     else:

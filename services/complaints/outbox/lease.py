@@ -59,6 +59,27 @@ async def owned(session: AsyncSession, model: Any, message_id: int, worker: str)
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def renew(
+    session: AsyncSession, model: Any, *, ids: list[int], worker: str, now: datetime, lease: timedelta
+) -> set[int]:
+    """Extend `worker`'s lease on the rows it still holds; returns those ids (the others were taken
+    over after a lapse, or are done, and must not be sent by this worker)."""
+    if not ids:
+        return set()
+    statement = (
+        update(model)
+        .where(
+            model.id.in_(ids),
+            model.leased_by == worker,
+            model.status == "pending",
+            model.leased_until.is_not(None),
+        )
+        .values(leased_until=now + lease)
+        .returning(model.id)
+    )
+    return set((await session.execute(statement)).scalars())
+
+
 def backoff(attempts: int, *, base: float, cap: float) -> timedelta:
     """Exponential backoff with full jitter: spreads retries of many rows after an outage."""
     return timedelta(seconds=random.uniform(base / 2, min(cap, base * 2 ** (attempts - 1))))

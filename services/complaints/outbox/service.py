@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import Conflict, NotFound
@@ -75,6 +75,12 @@ async def claim(
     return [Claimed(r.id, r.uscc, r.payload, r.attempts) for r in rows]
 
 
+async def renew(
+    session: AsyncSession, *, ids: Sequence[int], worker: str, now: datetime, lease: timedelta
+) -> set[int]:
+    return await leases.renew(session, OutboxMessage, ids=list(ids), worker=worker, now=now, lease=lease)
+
+
 async def _owned(session: AsyncSession, message_id: int, worker: str) -> OutboxMessage | None:
     return await leases.owned(session, OutboxMessage, message_id, worker)
 
@@ -134,6 +140,33 @@ async def retry(session: AsyncSession, *, message_id: int, now: datetime) -> Out
     message.next_attempt_at = now
     message.leased_until = None
     return message
+
+
+async def retry_all_failed(session: AsyncSession, *, now: datetime) -> int:
+    """Queue every parked message again (after the cause is fixed); returns how many."""
+    statement = (
+        update(OutboxMessage)
+        .where(OutboxMessage.status == "failed")
+        .values(status="pending", next_attempt_at=now, leased_until=None, leased_by=None)
+        .returning(OutboxMessage.id)
+    )
+    return len((await session.execute(statement)).all())
+
+
+async def message_for(session: AsyncSession, complaint_id: Any) -> OutboxMessage | None:
+    statement = select(OutboxMessage).where(OutboxMessage.complaint_id == complaint_id).with_for_update()
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def redirect(session: AsyncSession, *, message: OutboxMessage, uscc: str, now: datetime) -> None:
+    """An undelivered credit event goes to the case's new enterprise, now."""
+    if message.status == "sent":
+        return
+    message.uscc = uscc
+    message.status = "pending"
+    message.next_attempt_at = now
+    message.leased_until = None
+    message.leased_by = None
 
 
 async def status_for(session: AsyncSession, complaint_id: Any) -> str | None:

@@ -8,17 +8,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from services.common.auth import OptionalPrincipalDep
-from services.common.db import SessionDep
+from services.common.db import SessionDep, writes_on_read
 from services.common.errors import responses
+from services.registry.access import log as access
 from services.registry.answers import lookup
 from services.registry.credit.schemas import CreditAnswer
 from services.registry.dependencies import NowDep, RulesDep, UsccPathDep
-from services.registry.partners import access
 
 router = APIRouter(tags=["credit"])
 
 
 @router.get("/v1/enterprises/{uscc}/credit", response_model=CreditAnswer, responses=responses(401, 404, 422))
+@writes_on_read
 async def read_credit(
     uscc: UsccPathDep,
     session: SessionDep,

@@ -7,28 +7,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response, status
 
-from services.common.auth import Principal, ensure_own_code, require_roles
+from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
-from services.common.pagination import (
-    SEQUENCE,
-    TIME_AND_ID,
-    CursorQuery,
-    LimitQuery,
-    Page,
-    decode_cursor,
-    encode_cursor,
-)
 from services.common.roles import Role
 from services.registry.credit import service
 from services.registry.credit.models import CreditEvent
 from services.registry.credit.schemas import (
     CreditEventCreate,
     CreditEventOut,
-    GradeChangeOut,
     RevocationCreate,
 )
-from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep, UsccPathDep
+from services.registry.dependencies import NowDep, RulesDep, UsccPathDep
 
 router = APIRouter(tags=["credit"])
 Recorder = Annotated[Principal, Depends(require_roles(Role.regulator, Role.service))]
@@ -71,34 +61,6 @@ async def record_credit_event(
     return event_view(recorded.event, now)
 
 
-@router.get(
-    "/v1/enterprises/{uscc}/credit-events",
-    response_model=Page[CreditEventOut],
-    responses=responses(401, 403, 404, 422),
-)
-async def list_credit_events(
-    actor: EventReader,
-    enterprise: EnterpriseDep,
-    session: SessionDep,
-    now: NowDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = 50,
-) -> Page[CreditEventOut]:
-    """Credit events of one enterprise, newest first, revoked ones included."""
-    ensure_own_code(actor, enterprise.uscc)
-    key = decode_cursor(cursor, TIME_AND_ID)
-    rows = await service.list_events(
-        session,
-        uscc=enterprise.uscc,
-        after=(str(key[0]), str(key[1])) if key else None,
-        limit=limit,
-    )
-    next_cursor = (
-        encode_cursor(rows[-1].recorded_at.isoformat(), str(rows[-1].id)) if len(rows) == limit else None
-    )
-    return Page[CreditEventOut](items=[event_view(e, now) for e in rows], next_cursor=next_cursor)
-
-
 @router.post(
     "/v1/credit-events/{event_id}/revocation",
     response_model=CreditEventOut,
@@ -117,25 +79,3 @@ async def revoke_credit_event(
         session, event_id=event_id, reason=body.reason, actor=actor, rules=rules, now=now
     )
     return event_view(event, now)
-
-
-@router.get(
-    "/v1/enterprises/{uscc}/credit/history",
-    response_model=Page[GradeChangeOut],
-    responses=responses(404, 422),
-)
-async def read_credit_history(
-    enterprise: EnterpriseDep,
-    session: SessionDep,
-    cursor: CursorQuery = None,
-    limit: LimitQuery = 50,
-) -> Page[GradeChangeOut]:
-    """Every grade change with its cause, newest first."""
-    key = decode_cursor(cursor, SEQUENCE)
-    rows = await service.history(
-        session, uscc=enterprise.uscc, before_id=int(key[0]) if key else None, limit=limit
-    )
-    next_cursor = encode_cursor(rows[-1].id) if len(rows) == limit else None
-    return Page[GradeChangeOut](
-        items=[GradeChangeOut.model_validate(r) for r in rows], next_cursor=next_cursor
-    )

@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.gtin import GtinChecked
 from services.common.text import Line, Text
+from services.common.timestamps import Timestamp
 
 Severity = Literal["minor", "major", "severe"]
 
@@ -21,8 +22,8 @@ class CreditEventCreate(BaseModel):
     severity: Severity
     authority: Line(200)  # type: ignore[valid-type]
     source_ref: Line(200) = Field(description="decision number or complaint id; idempotency key")  # type: ignore[valid-type]
-    occurred_at: AwareDatetime
-    expires_at: AwareDatetime | None = None
+    occurred_at: Timestamp
+    expires_at: Timestamp | None = None
     summary: Text(2000) | None = None  # type: ignore[valid-type]
     gtin: GtinChecked | None = None
     batch: Line(64) | None = Field(None, description="batch or lot number of the product")  # type: ignore[valid-type]

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from services.common.auth import OptionalPrincipalDep, Principal, require_roles
-from services.common.db import SessionDep
+from services.common.db import SessionDep, writes_on_read
 from services.common.errors import responses
 from services.common.pagination import CODE, CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
+from services.registry.access import log as access
 from services.registry.dependencies import EnterpriseDep, InitialGradeDep, NowDep
 from services.registry.enterprises import service
 from services.registry.enterprises.divisions import describe
@@ -91,15 +92,20 @@ async def create_enterprise(
     dependencies=[Depends(rate_limited("search"))],
     responses=responses(422, 429),
 )
+@writes_on_read
 async def search_enterprises(
     session: SessionDep,
+    now: NowDep,
+    principal: OptionalPrincipalDep,
     q: Annotated[str | None, Query(max_length=100, description="name substring")] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="division code prefix")] = None,
     grade: Annotated[str | None, Query(max_length=4)] = None,
     cursor: CursorQuery = None,
     limit: LimitQuery = 20,
+    purpose: access.PurposeHeader = None,
 ) -> Page[EnterprisePublic]:
     """Search enterprises by name substring, region prefix and grade (public)."""
+    purpose = access.require_purpose(principal, purpose)
     key = decode_cursor(cursor, CODE)
     rows = await service.search(
         session,
@@ -110,14 +116,26 @@ async def search_enterprises(
         limit=limit,
     )
     next_cursor = encode_cursor(rows[-1].uscc) if len(rows) == limit else None
+    await access.log_lookup(
+        session, principal=principal, lookup="search", purpose=purpose, codes=[e.uscc for e in rows], now=now
+    )
     return Page[EnterprisePublic](items=[public_view(e) for e in rows], next_cursor=next_cursor)
 
 
 @router.get("/{uscc}", response_model=EnterpriseFull | EnterprisePublic, responses=responses(401, 404, 422))
+@writes_on_read
 async def read_enterprise(
-    enterprise: EnterpriseDep, principal: OptionalPrincipalDep
+    enterprise: EnterpriseDep,
+    principal: OptionalPrincipalDep,
+    session: SessionDep,
+    now: NowDep,
+    purpose: access.PurposeHeader = None,
 ) -> EnterpriseFull | EnterprisePublic:
     """One enterprise: the public subset, or the full record for a regulator or the enterprise."""
+    purpose = access.require_purpose(principal, purpose)
+    await access.log_lookup(
+        session, principal=principal, lookup="enterprise", purpose=purpose, codes=[enterprise.uscc], now=now
+    )
     if sees_full_record(principal, enterprise.uscc):
         return full_view(enterprise)
     return public_view(enterprise)

@@ -31,7 +31,8 @@ class EnterpriseUpdate(BaseModel):
 
     name: Line(200) | None = None  # type: ignore[valid-type]
     address: Line(300) | None = None  # type: ignore[valid-type]
-    status: Literal["active", "deregistered"] | None = None
+    # Omitted, not null: an enterprise always has a status (OpenAPI says so: no null).
+    status: Literal["active", "deregistered"] = None  # type: ignore[assignment]
 
 
 class Region(BaseModel):

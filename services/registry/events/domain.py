@@ -143,3 +143,14 @@ class ProductRecorded(DomainEvent):
     action: str
     subject: str
     details: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SupervisionRecorded(DomainEvent):
+    """A supervision fact: a plan approved or drawn, an inspection passed, a risk class changed, a
+    consumer notice published. Audited; announced on the feed when `feed_kind` names a kind."""
+
+    action: str
+    subject: str
+    details: dict[str, Any]
+    feed_kind: str | None = None

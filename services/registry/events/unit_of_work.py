@@ -2,7 +2,8 @@
 
 A feature calls `record(session, event)`; nothing else happens then. When the unit of work commits,
 `publish` takes the events in the order they were recorded and, for each, runs the subscribers of
-every stage in the fixed order of `STAGES` — grading, then the red-list floor, then history, then
+every stage in the fixed order of `STAGES` — grading, then the red-list floor, then the risk class,
+then history, then
 audit, then the feed — all in the same transaction, before COMMIT. An event a subscriber records
 (a regrade announces `GradeChanged`; the floor announces `EntryRemoved`) is queued behind the ones
 already waiting, so every consequence is audited and announced too. If any subscriber fails, the
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from services.registry.events.domain import DomainEvent
 
-STAGES = ("grading", "red_list_floor", "history", "audit", "feed")
+STAGES = ("grading", "red_list_floor", "risk_class", "history", "audit", "feed")
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 _PENDING = "qcr.pending_events"
 _LOCKS = "qcr.row_locks"

@@ -28,6 +28,8 @@ FEED_KINDS = (
     "enterprise_updated",
     "enterprise_deregistered",
     "declaration_flagged",
+    "risk_class_changed",
+    "risk_notice_published",
 )
 _SEQUENCER_LOCK = 7_301_002  # pg_advisory_xact_lock key: sequencers only, never a writer
 BATCH = 10_000

@@ -4,29 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.text import Line, Text
+from services.common.text import Line, Prose
+from services.common.timestamps import Timestamp
 from services.common.uscc import UsccFormat
 from services.registry.enterprises.schemas import Region
+from services.registry.lists import machine
 from services.registry.lists.authority import AuthorityLevel
 
 ListName = Literal["black", "red"]
 # Models below have a field named `list`; inside their bodies the name no longer means the builtin.
 Actions = list[str]
-
-
-def _not_blank(value: str) -> str:
-    if not value:
-        raise ValueError("must not be blank")
-    return value
-
-
-def Prose(max_length: int) -> type[str]:
-    """Free text that must say something (newlines kept)."""
-    return Annotated[Text(max_length), AfterValidator(_not_blank)]  # type: ignore[return-value,valid-type]
 
 
 class ListEntryCreate(BaseModel):
@@ -49,12 +40,12 @@ class ListEntryCreate(BaseModel):
         description="division code of the authority's area (XX0000 province, XXYY00 city, else county); "
         "gives the level, and whether the enterprise is in another province (art. 14 para 2)",
     )
-    restriction_ends_at: AwareDatetime | None = Field(
+    restriction_ends_at: Timestamp | None = Field(
         default=None,
         description="end of a statutory restriction (限制从业 …): a longer one extends the publication term "
         "(art. 21), and early removal waits for it (art. 16 para 2)",
     )
-    decided_at: AwareDatetime | None = Field(default=None, description="date of the decision; default now")
+    decided_at: Timestamp | None = Field(default=None, description="date of the decision; default now")
 
 
 class TransitionRequest(BaseModel):
@@ -65,6 +56,7 @@ class TransitionRequest(BaseModel):
         max_length=24,
         description="serve_notice, record_consent, decide, push, list, cancel, revoke, restore (black list); "
         "remove (red list)",
+        json_schema_extra={"enum": sorted(machine.REGULATOR_ACTIONS)},
     )
     note: Prose(4000) | None = Field(  # type: ignore[valid-type]
         default=None, description="reasons; required for cancel, revoke, restore and remove"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.clock import Clock
+from services.registry.background import background
 from services.registry.lists import service
 from services.registry.lists.rules import ListRules
 
@@ -48,10 +48,5 @@ async def _every(app: FastAPI, interval: float) -> None:
 @asynccontextmanager
 async def periodic_sweep(app: FastAPI) -> AsyncIterator[None]:
     """A background sweep while the app runs (dev; replicas may each run one, rows are skip-locked)."""
-    task = asyncio.create_task(_every(app, app.state.settings.lists_sweep_interval_seconds))
-    try:
+    async with background(_every(app, app.state.settings.lists_sweep_interval_seconds), name="list-sweep"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

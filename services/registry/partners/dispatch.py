@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.registry.background import background
 from services.registry.partners.webhooks import WebhookDispatcher
 
 logger = logging.getLogger("qcr.webhooks")
@@ -24,7 +24,7 @@ async def webhook_dispatch(app: FastAPI) -> AsyncIterator[None]:
         timeout=settings.webhook_timeout_seconds,
         backoff_base=settings.webhook_backoff_base_seconds,
         backoff_max=settings.webhook_backoff_max_seconds,
-        private_targets=settings.webhook_private_targets_allowed,
+        private_targets=settings.webhook_private_targets,
     )
     app.state.webhooks = dispatcher
 
@@ -38,10 +38,5 @@ async def webhook_dispatch(app: FastAPI) -> AsyncIterator[None]:
             if not delivered:
                 await asyncio.sleep(settings.webhook_interval_seconds)
 
-    task = asyncio.create_task(loop(), name="webhook-dispatcher")
-    try:
+    async with background(loop(), name="webhook-dispatcher"):
         yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

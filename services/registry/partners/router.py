@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.common.auth import Principal, ensure_own_code, require_roles
-from services.common.db import SessionDep
+from services.common.db import SessionDep, writes_on_read
 from services.common.errors import PayloadTooLarge, responses
 from services.common.pagination import (
     MAX_SEQUENCE,
@@ -21,10 +21,11 @@ from services.common.pagination import (
 )
 from services.common.roles import Role
 from services.common.uscc import UsccFormat
+from services.registry.access import log as access
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
 from services.registry.ledger import feed
 from services.registry.ledger import service as ledger
-from services.registry.partners import access, service, webhooks
+from services.registry.partners import service, webhooks
 from services.registry.partners.models import Subscription
 from services.registry.partners.schemas import (
     AccessLogOut,
@@ -76,6 +77,7 @@ async def credit_status_batch(
 
 
 @router.get("/v1/changes", response_model=ChangePage, responses=responses(401, 403, 422))
+@writes_on_read
 async def read_changes(
     request: Request,
     actor: Reader,
@@ -192,7 +194,7 @@ async def create_subscription(
         after=body.after,
         now=now,
         production=request.app.state.settings.is_production,
-        private_targets=request.app.state.settings.webhook_private_targets_allowed,
+        private_targets=request.app.state.settings.webhook_private_targets,
     )
     return SubscriptionCreated(**_subscription(created).model_dump(), secret=created.secret)
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.pagination import MAX_SEQUENCE
+from services.common.pagination import MAX_JSON_INT
+from services.registry.ledger.service import FEED_KINDS
 
 
 class BatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    usccs: list[str] = Field(min_length=1, description="codes to look up; at most the configured batch size")
+    usccs: list[Annotated[str, Field(pattern=r"^[^\x00]*$")]] = Field(
+        min_length=1, description="codes to look up; at most the configured batch size"
+    )
 
 
 class BatchItem(BaseModel):
@@ -58,13 +61,24 @@ class AccessLogOut(BaseModel):
     usccs: list[str] = Field(description="the codes asked (the first 50)")
 
 
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+URL_PATTERN = rf"^https?://(?:\[[0-9A-Fa-f:.]+\]|{_LABEL}(?:\.{_LABEL})*)(?::[0-9]{{1,5}})?(?:/[!-~]*)?$"
+
+
 class SubscriptionCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    url: str = Field(min_length=8, max_length=500, pattern=r"^https?://", description="where to POST changes")
-    kinds: list[str] = Field(min_length=1, max_length=10, description="change kinds to deliver")
+    url: str = Field(
+        min_length=8,
+        max_length=500,
+        pattern=URL_PATTERN,
+        description="where to POST changes: http(s), a host name or address, an optional port and path",
+    )
+    kinds: list[Annotated[str, Field(json_schema_extra={"enum": list(FEED_KINDS)})]] = Field(
+        min_length=1, max_length=10, description="change kinds to deliver"
+    )
     after: int | None = Field(
-        None, ge=0, le=MAX_SEQUENCE, description="start after this feed cursor (default: now)"
+        None, ge=0, le=MAX_JSON_INT, description="start after this feed cursor (default: now)"
     )
 
 
@@ -86,4 +100,4 @@ class SubscriptionCreated(SubscriptionOut):
 class ReplayRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    after: int = Field(ge=0, le=MAX_SEQUENCE, description="deliver again every change after this cursor")
+    after: int = Field(ge=0, le=MAX_JSON_INT, description="deliver again every change after this cursor")

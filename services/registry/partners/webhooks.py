@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import ipaddress
 import logging
 import random
 import secrets
@@ -19,7 +18,6 @@ import time
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import or_, select, update
@@ -32,6 +30,7 @@ from services.registry.ledger import feed
 from services.registry.ledger import service as ledger
 from services.registry.ledger.models import Change
 from services.registry.partners.models import Subscription
+from services.registry.partners.targets import Target, TargetRefused, host_name, vet
 
 logger = logging.getLogger("qcr.webhooks")
 SIGNATURE_HEADER = "QCR-Signature"
@@ -56,25 +55,10 @@ def body_of(change: Change) -> bytes:
     ).encode()
 
 
-async def refused_target(url: str) -> str | None:
-    """Why deliveries may not go to `url` (this machine, a private, link-local or reserved address),
-    or None. A partner must not be able to make the registry POST into its own network; a name is
-    resolved here, and again before every delivery, since its address can change."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return f"{host} is this machine"
-    try:
-        addresses = [ipaddress.ip_address(host)]
-    except ValueError:
-        try:
-            found = await asyncio.get_running_loop().getaddrinfo(host, None)
-        except (OSError, ValueError):  # ValueError: not even a valid name (IDNA)
-            return None  # not resolvable now: delivery resolves again, and fails or is refused then
-        addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
-    for address in addresses:
-        if not address.is_global:
-            return f"{address} is not a public address"
-    return None
+# What the partner is told about any failed delivery. The reason (refused, unreachable, answered 403)
+# goes to the registry's log only: told to the partner, it would turn the registry into a scanner of
+# whatever network it can reach.
+DELIVERY_FAILED = "delivery failed; retried with backoff (the receiver must answer 2xx)"
 
 
 def _check_kinds(kinds: Sequence[str]) -> list[str]:
@@ -105,8 +89,15 @@ async def create(
             "url: webhooks are delivered over https only",
             errors=[{"field": "url", "message": "must be https"}],
         )
-    if not private_targets and (reason := await refused_target(url)):
-        raise Unprocessable(f"url: {reason}", errors=[{"field": "url", "message": reason}])
+    try:
+        if private_targets:  # local tests: any address will do, only the name must be one
+            host_name(url)
+        else:
+            await vet(url, private_targets=False)
+    except TargetRefused as exc:
+        raise Unprocessable(f"url: {exc}", errors=[{"field": "url", "message": str(exc)}]) from exc
+    except (OSError, ValueError):
+        pass  # not resolvable now: every delivery resolves and vets again
     start = after if after is not None else await ledger.feed_cursor(session)
     subscription = Subscription(
         id=uuid.uuid4(),
@@ -161,6 +152,14 @@ def _due(now: datetime):  # type: ignore[no-untyped-def]
 
 
 class WebhookDispatcher:
+    """Delivers due changes, each subscription in its own task under its own lease.
+
+    The lease is the fence: `leased_until` as the claim (or the last renewal) set it. Every write of
+    a pass (the cursor after each POST, the lease renewed for the next one, the outcome) is made only
+    where the row still carries that value; a replica whose lease ran out finds another value there
+    and stops, so two replicas never deliver the same subscription at once, nor out of order.
+    """
+
     def __init__(
         self,
         *,
@@ -172,6 +171,8 @@ class WebhookDispatcher:
         lease_seconds: float = 60,
         private_targets: bool = False,
     ):
+        if lease_seconds <= timeout:
+            raise ValueError("the lease must outlast one delivery (lease_seconds > timeout)")
         self.sessions = sessions
         self.clock = clock
         self.timeout = timeout
@@ -184,6 +185,7 @@ class WebhookDispatcher:
         """Deliver what is due to every subscription; returns the number of deliveries made."""
         now = self.clock.now()
         await feed.sequence(self.sessions)  # number what has committed, so it can be delivered
+        leased_until = now + self.lease
         async with self.sessions() as session, session.begin():
             candidates = (
                 select(Subscription.id)
@@ -197,64 +199,107 @@ class WebhookDispatcher:
                     await session.execute(
                         update(Subscription)
                         .where(Subscription.id.in_(candidates.scalar_subquery()), _due(now))
-                        .values(leased_until=now + self.lease)
+                        .values(leased_until=leased_until)
                         .returning(Subscription.id)
                     )
                 )
                 .scalars()
                 .all()
             )
-        delivered = 0
-        async with httpx.AsyncClient(timeout=self.timeout) as client:
-            for subscription_id in claimed:
-                delivered += await self._serve(client, subscription_id)
-        return delivered
+        if not claimed:
+            return 0
+        async with httpx.AsyncClient(timeout=self.timeout, follow_redirects=False) as client:
+            served = await asyncio.gather(*(self._serve(client, sid, leased_until) for sid in claimed))
+        return sum(served)
 
-    async def _serve(self, client: httpx.AsyncClient, subscription_id: uuid.UUID) -> int:
+    async def _write(self, subscription_id: uuid.UUID, lease: datetime, at: int, **values: object) -> bool:
+        """Apply `values` if this pass still holds the lease and nobody moved the cursor (a replay)."""
+        async with self.sessions() as session, session.begin():
+            written = await session.execute(
+                update(Subscription)
+                .where(
+                    Subscription.id == subscription_id,
+                    Subscription.leased_until == lease,
+                    Subscription.cursor == at,
+                )
+                .values(**values)
+                .returning(Subscription.id)
+            )
+            return written.first() is not None
+
+    async def _serve(self, client: httpx.AsyncClient, subscription_id: uuid.UUID, lease: datetime) -> int:
         async with self.sessions() as session:
             sub = await session.get(Subscription, subscription_id)
             assert sub is not None
             changes = await ledger.changes_after(session, after=sub.cursor, limit=BATCH, kinds=sub.kinds)
-            url, secret, start, attempts = sub.url, sub.secret, sub.cursor, sub.attempts
-        cursor = start
+            url, secret, cursor, attempts = sub.url, sub.secret, sub.cursor, sub.attempts
         delivered, error = 0, None
-        if changes and not self.private_targets and (reason := await refused_target(url)):
-            changes, error = [], f"refused: {reason}"
-        for change in changes:
+        target: Target | None = None
+        if changes:
+            try:
+                target = await vet(url, private_targets=self.private_targets)
+            except (TargetRefused, OSError, ValueError) as exc:
+                error = f"refused or unresolvable: {exc}"
+        for change in changes if target is not None else []:
+            assert target is not None  # for the type checker: the loop runs only with a target
             body = body_of(change)
             headers = {
+                "Host": target.host_header,
                 "Content-Type": "application/json",
                 SIGNATURE_HEADER: sign(secret, int(time.time()), body),
                 DELIVERY_HEADER: f"{subscription_id}:{change.position}",
             }
+            extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
             try:
-                response = await client.post(url, content=body, headers=headers)
-                if 200 <= response.status_code < 300:
-                    cursor, delivered = change.position, delivered + 1
-                    continue
-                error = f"answered {response.status_code}"
+                response = await client.post(target.url, content=body, headers=headers, extensions=extensions)
             except httpx.HTTPError as exc:
                 error = f"unreachable: {type(exc).__name__}"
-            break
-        now = self.clock.now()
-        async with self.sessions() as session, session.begin():
-            sub = await session.get(Subscription, subscription_id, with_for_update=True)
-            assert sub is not None
-            if sub.cursor == start:  # unless a replay moved it meanwhile
-                sub.cursor = cursor
-            sub.leased_until = None
-            if error is None:
-                sub.attempts, sub.last_error = 0, None
-                sub.next_attempt_at = now
-            else:
-                sub.attempts = attempts + 1
-                delay = random.uniform(
-                    self.backoff_base / 2, min(self.backoff_max, self.backoff_base * 2 ** (sub.attempts - 1))
-                )
-                sub.next_attempt_at = now + timedelta(seconds=delay)
-                sub.last_error = error
+                break
+            if not 200 <= response.status_code < 300:
+                error = f"answered {response.status_code}"
+                break
+            renewed = self.clock.now() + self.lease
+            held = await self._write(
+                subscription_id,
+                lease,
+                cursor,
+                cursor=change.position,
+                leased_until=renewed,
+                attempts=0,
+                last_error=None,
+            )
+            if not held:
+                # Lost the lease, or a replay moved the cursor: give back whatever is still ours.
+                async with self.sessions() as session, session.begin():
+                    await session.execute(
+                        update(Subscription)
+                        .where(Subscription.id == subscription_id, Subscription.leased_until == lease)
+                        .values(leased_until=None)
+                    )
                 logger.warning(
-                    "webhook delivery failed",
-                    extra={"subscription": str(subscription_id), "attempt": sub.attempts, "error": error},
+                    "webhook lease lost; another replica serves", extra={"subscription": str(subscription_id)}
                 )
+                return delivered + 1
+            lease, cursor, delivered, attempts = renewed, change.position, delivered + 1, 0
+        now = self.clock.now()
+        if error is None:
+            await self._write(subscription_id, lease, cursor, leased_until=None, next_attempt_at=now)
+            return delivered
+        attempts += 1
+        delay = random.uniform(
+            self.backoff_base / 2, min(self.backoff_max, self.backoff_base * 2 ** (attempts - 1))
+        )
+        await self._write(
+            subscription_id,
+            lease,
+            cursor,
+            leased_until=None,
+            attempts=attempts,
+            next_attempt_at=now + timedelta(seconds=delay),
+            last_error=DELIVERY_FAILED,
+        )
+        logger.warning(
+            "webhook delivery failed",
+            extra={"subscription": str(subscription_id), "attempt": attempts, "error": error},
+        )
         return delivered

@@ -45,7 +45,9 @@ class Filed:
     tracking_code: str
     kind: str
     accept_by: datetime
-    duplicate: bool
+    # A real-name report's reward claim secret, shown to the reporter this once; the registry passes
+    # it through to the page and neither stores nor logs it.
+    claim_secret: str | None = None
 
 
 async def complaints_client(request: Request) -> AsyncIterator[httpx.AsyncClient]:
@@ -95,8 +97,8 @@ async def file_case(client: httpx.AsyncClient, request: Request, body: dict[str,
     return Filed(
         tracking_code=created["tracking_code"],
         kind=created["kind"],
-        accept_by=datetime.fromisoformat(created["deadlines"]["accept_by"]),
-        duplicate=created.get("duplicate_of") is not None,
+        accept_by=datetime.fromisoformat(created["deadlines"]["accept_by"]["at"]),
+        claim_secret=created.get("claim_secret"),
     )
 
 

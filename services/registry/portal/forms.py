@@ -11,7 +11,8 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from services.common import uscc as uscc_rules
-from services.registry.portal.i18n import CATEGORIES, Locale
+from services.complaints.categories import category_codes, load_categories
+from services.registry.portal.i18n import Locale
 
 FIELDS = (
     "kind",
@@ -26,7 +27,6 @@ FIELDS = (
 )
 MAX_LENGTHS = {
     "target_name": 200,
-    "category": 64,
     "product": 200,
     "description": 5000,
     "reporter_name": 100,
@@ -92,6 +92,8 @@ def check(form: ComplaintForm, locale: Locale) -> None:
             errors["target_uscc"] = locale.t("code_invalid", code=v["target_uscc"], reason=exc.message)
     if not v["category"]:
         errors["category"] = locale.t("err_required")
+    elif v["category"] not in category_codes():
+        errors["category"] = locale.t("err_category")
     if len(v["description"]) < 5:
         errors.setdefault("description", locale.t("err_description"))
     if v["kind"] == "complaint" and not (v["reporter_name"] and (v["reporter_phone"] or v["reporter_email"])):
@@ -129,4 +131,5 @@ def refused(form: ComplaintForm, errors: list[dict[str, str]], detail: str, loca
 
 
 def category_options(locale: Locale) -> list[tuple[str, str]]:
-    return [(zh, locale.pick((zh, en))) for zh, en in CATEGORIES]
+    """(code, label in the reader's language): the complaints service's configured categories."""
+    return [(c.code, locale.pick((c.zh, c.en))) for c in load_categories()]

@@ -226,6 +226,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "err_too_long": ("内容过长（最多 {n} 个字）。", "Too long (at most {n} characters)."),
     "err_kind": ("请选择投诉或举报。", "Choose complaint or report."),
+    "err_category": ("请从列表中选择问题类别。", "Choose a category from the list."),
     "err_service": ("办理系统拒绝了此项：{message}", "The case system refused this: {message}"),
     "filed_title": ("已提交", "Submitted"),
     "filed_text": (
@@ -235,9 +236,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "filed_kind_complaint": ("投诉", "complaint"),
     "filed_kind_report": ("举报", "report"),
     "filed_accept_by": ("受理决定期限", "Decision on acceptance due by"),
-    "filed_duplicate": (
-        "该线索与已有案件相同，将合并办理。",
-        "This matches a case already open; they will be handled together.",
+    "filed_claim_text": (
+        "如举报查证属实并符合奖励条件，需凭查询码和下面的领奖密码申领奖励。密码只显示这一次，请妥善保存：",
+        "If the report leads to a reward, you claim it with the tracking code and this claim secret. It is"
+        " shown only this once; keep it safe:",
     ),
     "track_this": ("查看办理进度", "Track this case"),
     "unavailable_title": ("暂时无法办理", "Temporarily unavailable"),
@@ -304,18 +306,6 @@ CHANNELS: dict[str, tuple[str, str]] = {
     "letter": ("信件", "letter"),
     "visit": ("来访", "in person"),
 }
-# The categories the form offers; the Chinese label is what the complaints service records.
-CATEGORIES: tuple[tuple[str, str], ...] = (
-    ("产品质量", "product quality"),
-    ("食品安全", "food safety"),
-    ("计量", "measurement"),
-    ("标准", "standards"),
-    ("特种设备", "special equipment"),
-    ("价格收费", "prices and fees"),
-    ("广告宣传", "advertising"),
-    ("合同与售后服务", "contract and after-sales service"),
-    ("其他", "other"),
-)
 
 
 @dataclass(frozen=True)

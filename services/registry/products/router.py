@@ -21,8 +21,8 @@ from services.common.pagination import (
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.common.uscc import UsccFormat
+from services.registry.access import log as access
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
-from services.registry.partners import access
 from services.registry.products import lookup, service
 from services.registry.products.schemas import (
     PrefixCreate,

@@ -52,7 +52,8 @@ class StandardDeclaration(Base):
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
-        Index("ix_standard_declaration_updated_at_id", "updated_at", "id"),
+        # The search pages on (published_at, id): fixed at first publication, unlike updated_at.
+        Index("ix_standard_declaration_published_at_id", "published_at", "id"),
         Index("ix_standard_declaration_uscc_updated_at", "uscc", "updated_at"),
         Index("ix_standard_declaration_division", "division"),
     )
@@ -149,13 +150,16 @@ class StandardFlag(Base):
 
 
 class StandardSample(Base):
-    """A spot-check draw: seed, filters and candidates recorded, so anyone can re-run it."""
+    """A spot-check draw: committed (seed hash, frozen candidates), then drawn (seed revealed)."""
 
     __tablename__ = "standard_sample"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     method: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # committed → drawn
+    # The seed stays secret until the draw; only its SHA-256 is shown before (commit-reveal).
     seed: Mapped[str] = mapped_column(String(64))
+    seed_sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
     filters: Mapped[dict[str, Any]] = mapped_column(JSON)
     cooldown_days: Mapped[int] = mapped_column(Integer)
@@ -164,8 +168,10 @@ class StandardSample(Base):
     candidates: Mapped[list[str]] = deferred(mapped_column(JSON, nullable=False))
     chosen: Mapped[list[str]] = mapped_column(JSON)
     note: Mapped[str | None] = mapped_column(Text)
-    drawn_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    drawn_by: Mapped[str] = mapped_column(String(200))
+    committed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    committed_by: Mapped[str] = mapped_column(String(200))
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    drawn_by: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_standard_sample_drawn_at", "drawn_at"),)
 

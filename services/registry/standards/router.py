@@ -243,7 +243,7 @@ async def search_standards(
     cursor: CursorQuery = None,
     limit: LimitQuery = 20,
 ) -> Page[StandardSummary]:
-    """Search declared standards, most recently published or changed first (public)."""
+    """Search declared standards, most recently declared first (public)."""
     rows = await service.search_declarations(
         session,
         q=q,
@@ -259,7 +259,7 @@ async def search_standards(
     next_cursor = None
     if len(rows) == limit:
         last = rows[-1].declaration
-        next_cursor = encode_cursor(last.updated_at.isoformat(), str(last.id))
+        next_cursor = encode_cursor(last.published_at.isoformat(), str(last.id))
     return Page[StandardSummary](items=[summary_view(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -322,7 +322,7 @@ async def mandatory_values(reference: ReferenceDep) -> MandatoryValuesOut:
     response_model=SampleOut,
     responses=responses(401, 403, 422),
 )
-async def draw_sample(
+async def commit_sample(
     actor: Regulator,
     body: SampleCreate,
     session: SessionDep,
@@ -330,19 +330,38 @@ async def draw_sample(
     now: NowDep,
     response: Response,
 ) -> SampleOut:
-    """Draw declarations at random for spot checks (双随机), reproducibly from a recorded seed (regulator)."""
-    sample = await service.draw_sample(
+    """Freeze the candidates for a spot check (双随机) and commit to a secret seed (regulator)."""
+    sample = await service.commit_sample(
         session, data=body, actor=actor, cooldown_days=limits.sample_cooldown_days, now=now
     )
     response.headers["Location"] = f"/v1/standards/samples/{sample.id}"
     return await sample_view(session, sample)
 
 
+@router.post(
+    "/v1/standards/samples/{sample_id}/draw",
+    response_model=SampleOut,
+    responses=responses(401, 403, 404, 409, 422),
+)
+async def reveal_sample(
+    actor: Regulator, sample_id: uuid.UUID, session: SessionDep, now: NowDep
+) -> SampleOut:
+    """Reveal the committed seed and draw from the frozen candidates, once (regulator)."""
+    sample = await service.reveal_sample(session, sample_id=sample_id, actor=actor, now=now)
+    return await sample_view(session, sample)
+
+
+def _revealed(sample: StandardSample) -> str | None:
+    return sample.seed if sample.status == "drawn" else None
+
+
 async def sample_view(session: SessionDep, sample: StandardSample) -> SampleOut:
     return SampleOut(
         id=sample.id,
         method=sample.method,
-        seed=sample.seed,
+        status=sample.status,  # type: ignore[arg-type]
+        seed_sha256=sample.seed_sha256,
+        seed=_revealed(sample),
         n=sample.size,
         filters=sample.filters,
         cooldown_days=sample.cooldown_days,
@@ -350,6 +369,7 @@ async def sample_view(session: SessionDep, sample: StandardSample) -> SampleOut:
         candidates_sha256=sample.candidates_sha256,
         chosen=[summary_view(c) for c in await service.currents(session, sample.chosen)],
         note=sample.note,
+        committed_at=sample.committed_at,
         drawn_at=sample.drawn_at,
     )
 
@@ -358,7 +378,7 @@ async def sample_view(session: SessionDep, sample: StandardSample) -> SampleOut:
     "/v1/standards/samples/{sample_id}", response_model=SampleOut, responses=responses(401, 403, 404, 422)
 )
 async def read_sample(actor: Regulator, sample_id: uuid.UUID, session: SessionDep) -> SampleOut:
-    """A recorded draw: seed, filters, candidate count and the declarations it picked (regulator)."""
+    """A recorded draw: seed hash (the seed once drawn), filters, candidate count, picks (regulator)."""
     return await sample_view(session, await service.get_sample(session, sample_id))
 
 
@@ -368,19 +388,22 @@ async def read_sample(actor: Regulator, sample_id: uuid.UUID, session: SessionDe
     responses=responses(401, 403, 404, 422),
 )
 async def sample_candidates(actor: Regulator, sample_id: uuid.UUID, session: SessionDep) -> SampleCandidates:
-    """Everything needed to re-run a draw: seed, size, and every candidate it drew from (regulator)."""
+    """Everything needed to re-run a draw: seed hash and seed, size, every candidate (regulator)."""
     sample = await service.get_sample(session, sample_id, with_candidates=True)
     return SampleCandidates(
         sample_id=sample.id,
         method=sample.method,
-        seed=sample.seed,
+        status=sample.status,  # type: ignore[arg-type]
+        seed_sha256=sample.seed_sha256,
+        seed=_revealed(sample),
         n=sample.size,
         candidates=[uuid.UUID(c) for c in sample.candidates],
         chosen=[uuid.UUID(c) for c in sample.chosen],
     )
 
 
-@router.get("/v1/standards/{standard_id}", response_model=StandardOut, responses=responses(404, 422))
+# `:uuid`: `GET /v1/standards/samples` is not a declaration id; it matches no GET route, so 405.
+@router.get("/v1/standards/{standard_id:uuid}", response_model=StandardOut, responses=responses(404, 422))
 async def read_standard(
     standard_id: StandardId, session: SessionDep, reference: ReferenceDep, now: NowDep
 ) -> StandardOut:

@@ -7,9 +7,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from services.common.text import Line, Text
+from services.common.text import Prose as ProseText
+from services.common.timestamps import Timestamp
 from services.registry.credit.schemas import Severity
 from services.registry.standards import numbers
 
@@ -30,12 +32,6 @@ def _number(value: str) -> str:
         raise ValueError(str(exc)) from exc
 
 
-def _not_blank(value: str) -> str:
-    if not value:
-        raise ValueError("must not be blank")
-    return value
-
-
 StandardNumberText = Annotated[
     str,
     Field(
@@ -47,7 +43,7 @@ StandardNumberText = Annotated[
     ),
     AfterValidator(_number),
 ]
-Prose = Annotated[Text(4000), AfterValidator(_not_blank)]  # type: ignore[valid-type]
+Prose = ProseText(4000)
 
 
 class Indicator(BaseModel):
@@ -147,8 +143,8 @@ class FlagCreditEvent(BaseModel):
     severity: Severity
     authority: Line(200)  # type: ignore[valid-type]
     source_ref: Line(200) = Field(description="decision number; idempotency key as for any credit event")  # type: ignore[valid-type]
-    occurred_at: AwareDatetime
-    expires_at: AwareDatetime | None = None
+    occurred_at: Timestamp
+    expires_at: Timestamp | None = None
     summary: Text(2000) | None = None  # type: ignore[valid-type]
 
 
@@ -191,11 +187,6 @@ class SampleCreate(BaseModel):
     region: str | None = Field(default=None, pattern=r"^\d{2,6}$", description="division code prefix")
     product: Line(100) | None = Field(default=None, description="product word")  # type: ignore[valid-type]
     type: StandardType | None = None
-    seed: str | None = Field(
-        default=None,
-        pattern=r"^[0-9A-Za-z_.:-]{1,64}$",
-        description="e.g. a publicly drawn number; one is generated when omitted",
-    )
     note: Line(500) | None = None  # type: ignore[valid-type]
 
 
@@ -327,7 +318,9 @@ class StandardOut(StandardSummary):
 class SampleOut(BaseModel):
     id: uuid.UUID
     method: str
-    seed: str
+    status: Literal["committed", "drawn"]
+    seed_sha256: str = Field(description="SHA-256 (hex) of the seed, published before the draw")
+    seed: str | None = Field(description="revealed at the draw; null while committed")
     n: int
     filters: dict[str, Any]
     cooldown_days: int
@@ -335,13 +328,16 @@ class SampleOut(BaseModel):
     candidates_sha256: str
     chosen: list[StandardSummary]
     note: str | None
-    drawn_at: datetime
+    committed_at: datetime
+    drawn_at: datetime | None
 
 
 class SampleCandidates(BaseModel):
     sample_id: uuid.UUID
     method: str
-    seed: str
+    status: Literal["committed", "drawn"]
+    seed_sha256: str
+    seed: str | None
     n: int
     candidates: list[uuid.UUID]
     chosen: list[uuid.UUID]

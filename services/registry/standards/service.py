@@ -18,11 +18,12 @@ from services.common.pagination import keyset_after
 from services.registry.credit import service as credit
 from services.registry.credit.rules import RuleSet
 from services.registry.credit.schemas import CreditEventCreate
+from services.registry.draws import commit_reveal
 from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
 from services.registry.events import unit_of_work as events
 from services.registry.events.domain import DeclarationFlagged, DeclarationPublished, SampleDrawn
-from services.registry.standards import corrections, documents, numbers, sampling, search
+from services.registry.standards import corrections, documents, numbers, search
 from services.registry.standards.models import (
     StandardDeclaration,
     StandardDocument,
@@ -176,7 +177,9 @@ async def _store_document(
     existing = (
         await session.execute(
             select(StandardDocument).where(
-                StandardDocument.uscc == uscc, StandardDocument.sha256 == upload.sha256
+                StandardDocument.uscc == uscc,
+                StandardDocument.sha256 == upload.sha256,
+                StandardDocument.filename == upload.filename,  # the same text sent under a new name keeps it
             )
         )
     ).scalar_one_or_none()
@@ -560,12 +563,14 @@ async def search_declarations(
                 region=region,
             )
         )
-        .order_by(StandardDeclaration.updated_at.desc(), StandardDeclaration.id.desc())
+        # Paged on a key that never changes (first publication, id): a revision or a withdrawal
+        # between two pages would otherwise move a declaration past the reader's cursor.
+        .order_by(StandardDeclaration.published_at.desc(), StandardDeclaration.id.desc())
         .limit(limit)
     )
     if after is not None:
         statement = statement.where(
-            keyset_after(StandardDeclaration.updated_at, StandardDeclaration.id, after)
+            keyset_after(StandardDeclaration.published_at, StandardDeclaration.id, after)
         )
     return [Current(*row) for row in (await session.execute(statement)).all()]
 
@@ -798,28 +803,51 @@ async def _candidates(
     return [str(i) for i in (await session.execute(statement)).scalars().all()]
 
 
-async def draw_sample(
+async def commit_sample(
     session: AsyncSession, *, data: SampleCreate, actor: Principal, cooldown_days: int, now: datetime
 ) -> StandardSample:
+    """Freeze the candidates and commit to a server-generated seed; only its SHA-256 is shown."""
     candidates = await _candidates(session, data=data, cooldown_days=cooldown_days, now=now)
-    seed = data.seed or sampling.new_seed()
-    chosen = sampling.draw(seed, candidates, data.n)
+    seed = commit_reveal.new_seed()
     sample = StandardSample(
         id=uuid.uuid4(),
-        method=sampling.METHOD,
+        method=commit_reveal.METHOD,
+        status="committed",
         seed=seed,
+        seed_sha256=commit_reveal.seed_digest(seed),
         size=data.n,
         filters={"region": data.region, "product": data.product, "type": data.type, "status": "published"},
         cooldown_days=cooldown_days,
         candidate_count=len(candidates),
-        candidates_sha256=sampling.candidates_digest(candidates),
+        candidates_sha256=commit_reveal.candidates_digest(candidates),
         candidates=candidates,
-        chosen=chosen,
+        chosen=[],
         note=data.note,
-        drawn_at=now,
-        drawn_by=actor.actor,
+        committed_at=now,
+        committed_by=actor.actor,
     )
     session.add(sample)
+    await session.flush()
+    return sample
+
+
+async def reveal_sample(
+    session: AsyncSession, *, sample_id: uuid.UUID, actor: Principal, now: datetime
+) -> StandardSample:
+    """Reveal the committed seed and draw from the frozen candidates (once)."""
+    sample = (
+        await session.execute(select(StandardSample).where(StandardSample.id == sample_id).with_for_update())
+    ).scalar_one_or_none()
+    if sample is None:
+        raise NotFound(f"no spot-check draw {sample_id}")
+    if sample.status != "committed":
+        raise Conflict(f"spot-check draw {sample_id} was already drawn")
+    await session.refresh(sample, ["candidates"])
+    chosen = commit_reveal.draw(sample.seed, sample.candidates, sample.size)
+    sample.chosen = chosen
+    sample.status = "drawn"
+    sample.drawn_at = now
+    sample.drawn_by = actor.actor
     await session.flush()
     if chosen:
         owners = dict(
@@ -846,10 +874,11 @@ async def draw_sample(
             sample_id=str(sample.id),
             details={
                 "method": sample.method,
-                "seed": seed,
-                "size": data.n,
+                "seed": sample.seed,
+                "seed_sha256": sample.seed_sha256,
+                "size": sample.size,
                 "filters": sample.filters,
-                "candidate_count": len(candidates),
+                "candidate_count": sample.candidate_count,
                 "candidates_sha256": sample.candidates_sha256,
                 "chosen": chosen,
             },

@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.errors import Unprocessable
 from services.common.roles import Role
-from services.registry.partners.models import AccessLog, AccessLogCode
+from services.common.text import clean_line
+from services.registry.access.models import AccessLog, AccessLogCode
 
 PurposeHeader = Annotated[
     str | None,
@@ -33,8 +34,16 @@ def require_purpose(principal: Principal | None, purpose: str | None) -> str | N
             "X-Purpose: partners must state the purpose of a lookup (e.g. a case number)",
             errors=[{"field": "X-Purpose", "in": "header", "message": "required for partners"}],
         )
-    # Headers are Latin-1: a purpose in Chinese arrives percent-encoded UTF-8.
-    return unquote(purpose).strip() if purpose else None
+    if not purpose:
+        return None
+    # Headers are Latin-1: a purpose in Chinese arrives percent-encoded UTF-8. What it decodes to is
+    # checked like any one-line text (a `%00` would otherwise reach the database as a NUL).
+    try:
+        return clean_line(unquote(purpose))
+    except ValueError as exc:
+        raise Unprocessable(
+            f"X-Purpose: {exc}", errors=[{"field": "X-Purpose", "in": "header", "message": str(exc)}]
+        ) from exc
 
 
 async def log_lookup(

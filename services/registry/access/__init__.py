@@ -1,0 +1,1 @@
+"""Who looked at which enterprise: the partner access log (read by enterprises and regulators)."""

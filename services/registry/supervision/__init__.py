@@ -1,0 +1,1 @@
+"""Classified supervision: risk classes, the key-supervision catalogue, double-random inspection plans."""

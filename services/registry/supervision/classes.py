@@ -1,0 +1,107 @@
+"""Keeping each enterprise's stored risk class equal to `rules.classify` of its current facts.
+
+`refresh` is the one function that stores a risk class. It runs from one place: the `risk_class`
+stage of the unit of work (`services/registry/subscribers.py`), after grading and the red-list floor
+and before history, audit and feed, in the transaction of the write that changed a grade, a list
+entry, an enterprise or a declaration.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.registry.enterprises.models import Enterprise
+from services.registry.events import unit_of_work as events
+from services.registry.events.domain import SupervisionRecorded
+from services.registry.lists import lifecycle
+from services.registry.lists.models import ListEntry
+from services.registry.standards.models import StandardDeclaration, StandardVersion
+from services.registry.supervision.models import RiskClass
+from services.registry.supervision.rules import load_catalogue, load_rules, riskiest
+
+SYSTEM_ACTOR = "system:risk-class"
+
+
+async def list_status(session: AsyncSession, uscc: str, now: datetime) -> str:
+    kinds = set(
+        (
+            await session.execute(
+                select(ListEntry.kind).where(ListEntry.uscc == uscc, lifecycle.is_active(now))
+            )
+        ).scalars()
+    )
+    return "black" if "black" in kinds else "red" if "red" in kinds else "none"
+
+
+async def declared_products(session: AsyncSession, uscc: str) -> list[str]:
+    rows = (
+        await session.execute(
+            select(StandardVersion.products, StandardVersion.category)
+            .join(
+                StandardDeclaration,
+                and_(
+                    StandardDeclaration.id == StandardVersion.declaration_id,
+                    StandardDeclaration.current_version == StandardVersion.version,
+                ),
+            )
+            .where(StandardDeclaration.uscc == uscc, StandardDeclaration.status == "published")
+        )
+    ).all()
+    return [p for products, category in rows for p in [*products, *([category] if category else [])]]
+
+
+async def refresh(
+    session: AsyncSession, *, uscc: str, now: datetime, grade: str | None = None
+) -> RiskClass | None:
+    """Recompute and store the risk class; announce a change on the feed. `grade` overrides the row's."""
+    enterprise = await session.get(Enterprise, uscc)
+    if enterprise is None:
+        return None
+    rules, catalogue = load_rules(), load_catalogue()
+    categories = catalogue.categories_of(await declared_products(session, uscc))
+    level = riskiest([c.risk_level for c in categories])
+    status = await list_status(session, uscc, now)
+    result = rules.classify(grade=grade or enterprise.grade, list_status=status, product_level=level)
+    stored = await session.get(RiskClass, uscc)
+    before = stored.risk_class if stored else None
+    values: dict[str, Any] = {
+        "risk_class": result.risk_class,
+        "points": result.points,
+        "grade": grade or enterprise.grade,
+        "list_status": status,
+        "product_level": level,
+        "categories": [c.name for c in categories],
+        "explanation": result.explanation,
+        "rules_version": rules.version,
+        "catalogue_version": catalogue.version,
+        "computed_at": now,
+    }
+    if stored is None:
+        stored = RiskClass(uscc=uscc, **values)
+        session.add(stored)
+    else:
+        for key, value in values.items():
+            setattr(stored, key, value)
+    await session.flush()
+    if before != result.risk_class:
+        events.record(
+            session,
+            SupervisionRecorded(
+                actor=SYSTEM_ACTOR,
+                action="risk_class.changed",
+                uscc=uscc,
+                subject=uscc,
+                at=now,
+                feed_kind="risk_class_changed",
+                details={
+                    "old_class": before,
+                    "new_class": result.risk_class,
+                    "explanation": result.explanation,
+                },
+            ),
+        )
+    return stored
