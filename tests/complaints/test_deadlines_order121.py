@@ -225,7 +225,12 @@ async def test_order20_real_name_report_notice_within_5_working_days_of_the_deci
     clock.set(at_china("2026-04-20", 9))
     named = await file_platform_case(complaints, handler, "2026-04-10" + CHINA_MORNING, kind="report")
     anonymous = await file_platform_case(
-        complaints, handler, "2026-04-10" + CHINA_MORNING, kind="report", reporter=None, category="prices_fees"
+        complaints,
+        handler,
+        "2026-04-10" + CHINA_MORNING,
+        kind="report",
+        reporter=None,
+        category="prices_fees",
     )
     later = await file_platform_case(
         complaints, handler, "2026-04-16" + CHINA_MORNING, kind="report", category="advertising"
