@@ -321,7 +321,10 @@ def main(argv: list[str] | None = None) -> int:
     intake_file.write_text(
         json.dumps(
             {
-                "kind": "report",
+                # A complaint: a real-name report would be merged into the first one (Order 121
+                # Art. 35, one row lock per repeat) and get a scrypt-hashed claim secret, which is
+                # not the intake path most filings take.
+                "kind": "complaint",
                 "channel": "12315",
                 "target_uscc": codes[0],
                 "category": "other",

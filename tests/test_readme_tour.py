@@ -128,7 +128,7 @@ def test_the_barcode_tour_works(tmp_path: Path) -> None:
                 "channel": "12315",
                 "gtin": milk,
                 "batch": "20261015A",
-                "category": "食品安全",
+                "category": "food_safety",
                 "description": "鲜牛奶在保质期内变质",
                 "reporter": {"name": "王小明", "phone": "13800138000"},
             },

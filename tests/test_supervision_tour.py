@@ -100,7 +100,7 @@ def test_the_supervision_tour(tmp_path: Path) -> None:
                             "kind": "complaint",
                             "channel": "12315",
                             "target_uscc": E,
-                            "category": "食品安全",
+                            "category": "food_safety",
                             "description": f"海鲜罐头胀罐第{n}例",
                             "reporter": {"name": "王小明", "phone": "13800138000"},
                         },

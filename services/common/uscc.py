@@ -9,6 +9,8 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from services.common.text import WHITESPACE
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
 USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -131,10 +133,13 @@ def _full_check(raw: object) -> str:
 
 
 _DOC = "unified social credit code (GB 32100-2015), 18 characters"
-# What OpenAPI says of a code: its alphabet and length, and the format `uscc` (the check characters,
-# which no pattern can express). Input is normalised first (trimmed, upper-cased, full-width folded).
+# What OpenAPI says of a code: what `normalise` + `check_format` take (surrounding spaces and lower
+# case are accepted and normalised), and the format `uscc` for the check characters, which no
+# pattern can express (a schema fuzzer registers a generator for it).
+_LETTERS = ALPHABET[10:]
 USCC_FORMAT = "uscc"
-SCHEMA = {"pattern": "^[0-9A-HJ-NP-RTUW-Y]{18}$", "format": USCC_FORMAT}
+PATTERN = f"^[{WHITESPACE}]*[0-9{_LETTERS}{_LETTERS.lower()}]{{{LENGTH}}}[{WHITESPACE}]*$"
+SCHEMA = {"pattern": PATTERN, "format": USCC_FORMAT}
 UsccFormat = Annotated[
     str,
     BeforeValidator(_format_only),

@@ -27,6 +27,8 @@ class ComplaintsSettings(ServiceSettings):
 
     service_name: str = "complaints"
     jwt_audience: str = "complaints"
+    # The registry reads complaint aggregates (counts only) for early warning: sub=registry.
+    jwt_service_subjects: list[str] = Field(default_factory=lambda: ["registry"])
     max_body_bytes: int = Field(9_000_000, ge=1024)
 
     # Confidential reporter data: Fernet keys, newest first (rotation keeps old ones for reading).

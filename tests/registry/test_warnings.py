@@ -70,7 +70,7 @@ async def test_complaint_aggregates_are_counts_only_and_for_the_registry_only(
         {
             "bucket_start": "2026-11-14",
             "region": "4506",
-            "category": "食品安全",
+            "category": "food_safety",
             "kind": "complaint",
             "count": 3,
         }
