@@ -63,15 +63,21 @@ async def test_a_consistent_rewrite_is_caught_by_the_signed_checkpoint(
     assert (await _qcr(registry_app, backend, "audit", "checkpoint")).returncode == 0
     # An insider drops code(1)'s last entry AND rewinds the head on its row: each chain still checks.
     async with registry_app.state.engine.begin() as conn:
+        last = (
+            await conn.execute(text("SELECT max(version) FROM audit_entry WHERE chain = :c"), {"c": code(1)})
+        ).scalar_one()
         prev = (
             await conn.execute(
-                text("SELECT hash FROM audit_entry WHERE chain = :c AND version = 2"), {"c": code(1)}
+                text("SELECT hash FROM audit_entry WHERE chain = :c AND version = :v"),
+                {"c": code(1), "v": last - 1},
             )
         ).scalar_one()
-        await conn.execute(text("DELETE FROM audit_entry WHERE chain = :c AND version = 3"), {"c": code(1)})
         await conn.execute(
-            text("UPDATE enterprise SET version = 2, chain_head = :h WHERE uscc = :c"),
-            {"h": prev, "c": code(1)},
+            text("DELETE FROM audit_entry WHERE chain = :c AND version = :v"), {"c": code(1), "v": last}
+        )
+        await conn.execute(
+            text("UPDATE enterprise SET version = :v, chain_head = :h WHERE uscc = :c"),
+            {"v": last - 1, "h": prev, "c": code(1)},
         )
     async with registry_app.state.sessions() as session:
         _, broken = await chain.verify_chains(session)
