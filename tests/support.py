@@ -14,6 +14,7 @@ import asyncpg
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import MetaData, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.cli.tokens import mint
@@ -72,6 +73,19 @@ def migrated(service: str, url: str) -> str:
 
 
 async def wipe(engine: AsyncEngine, metadata: MetaData) -> None:
+    # A background step of the app still finishing (a feed sequencer pass) can meet the TRUNCATE in a
+    # deadlock; PostgreSQL then aborts one of the two, and the wipe simply runs again.
+    for attempt in range(5):
+        try:
+            await _wipe_once(engine, metadata)
+            return
+        except DBAPIError as exc:
+            if "deadlock detected" not in str(exc) or attempt == 4:
+                raise
+            await asyncio.sleep(0.2)
+
+
+async def _wipe_once(engine: AsyncEngine, metadata: MetaData) -> None:
     async with engine.begin() as conn:
         tables = list(reversed(metadata.sorted_tables))
         if conn.dialect.name == "postgresql":

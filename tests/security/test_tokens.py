@@ -327,6 +327,7 @@ def test_a_jwks_url_must_be_https_outside_development(keys_dir: Path) -> None:
                 environment=environment,
                 data_dir=keys_dir,
                 database_url="postgresql+asyncpg://db/registry",
+                ledger_key_file=keys_dir / "ledger.pem",
                 trusted_issuers=[issuer],
             )
     https = {**issuer, "jwks": "https://idp.example/jwks.json"}
@@ -334,5 +335,6 @@ def test_a_jwks_url_must_be_https_outside_development(keys_dir: Path) -> None:
         environment="production",
         data_dir=keys_dir,
         database_url="postgresql+asyncpg://db/registry",
+        ledger_key_file=keys_dir / "ledger.pem",
         trusted_issuers=[https],
     )

@@ -125,6 +125,7 @@ def test_private_targets_are_refused_unless_explicitly_allowed(keys_dir: Path) -
     production = {
         "environment": "production",
         "database_url": "postgresql+asyncpg://db/registry",
+        "ledger_key_file": keys_dir / "ledger.pem",
         "trusted_issuers": [{"issuer": "idp", "jwks": "https://idp.example/jwks", "roles": ["regulator"]}],
     }
     for values in ({"environment": "dev"}, {"environment": "test"}, production):
