@@ -85,6 +85,12 @@ LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 CursorQuery = Annotated[str | None, Query(max_length=500, description="next_cursor of the previous page")]
 
 
+def time_and_id_after(cursor: str | None) -> tuple[str, str] | None:
+    """A (time, id) cursor as the `after` key that `keyset_after` takes; None for the first page."""
+    key = decode_cursor(cursor, TIME_AND_ID)
+    return (str(key[0]), str(key[1])) if key else None
+
+
 def keyset_after(time_column: Any, id_column: Any, after: tuple[Any, Any], *, descending: bool = True) -> Any:
     """The rows past a (time, id) cursor key, in the order (time, id) descending or ascending."""
     at = datetime.fromisoformat(after[0]) if isinstance(after[0], str) else after[0]

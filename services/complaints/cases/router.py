@@ -12,12 +12,11 @@ from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, responses
 from services.common.pagination import (
-    TIME_AND_ID,
     CursorQuery,
     LimitQuery,
     Page,
-    decode_cursor,
     encode_cursor,
+    time_and_id_after,
 )
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
@@ -246,14 +245,14 @@ async def list_complaints(
     limit: LimitQuery = 50,
 ) -> Page[ComplaintSummary]:
     """Cases, newest first; `overdue=true` lists those past a legal deadline (handler)."""
-    key = decode_cursor(cursor, TIME_AND_ID)
+    after = time_and_id_after(cursor)
     rows = await service.search(
         session,
         status=status_,
         uscc=uscc,
         overdue=overdue,
         now=ctx.now,
-        after=(str(key[0]), str(key[1])) if key else None,
+        after=after,
         limit=limit,
     )
     next_cursor = (

@@ -11,12 +11,11 @@ from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import NotFound, responses
 from services.common.pagination import (
-    TIME_AND_ID,
     CursorQuery,
     LimitQuery,
     Page,
-    decode_cursor,
     encode_cursor,
+    time_and_id_after,
 )
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
@@ -120,10 +119,8 @@ async def list_rewards(
     limit: LimitQuery = 50,
 ) -> Page[RewardOut]:
     """Reward cases, newest first, by status (handler)."""
-    key = decode_cursor(cursor, TIME_AND_ID)
-    rows = await service.search(
-        session, status=status_, after=(str(key[0]), str(key[1])) if key else None, limit=limit
-    )
+    after = time_and_id_after(cursor)
+    rows = await service.search(session, status=status_, after=after, limit=limit)
     last = rows[-1] if len(rows) == limit else None
     next_cursor = encode_cursor(last.recorded_at.isoformat(), str(last.id)) if last else None
     return Page[RewardOut](items=[out(r) for r in rows], next_cursor=next_cursor)

@@ -10,12 +10,12 @@ from services.common.db import SessionDep, writes_on_read
 from services.common.errors import responses
 from services.common.pagination import (
     SEQUENCE,
-    TIME_AND_ID,
     CursorQuery,
     LimitQuery,
     Page,
     decode_cursor,
     encode_cursor,
+    time_and_id_after,
 )
 from services.registry.access import log as access
 from services.registry.credit import service
@@ -47,11 +47,11 @@ async def list_credit_events(
     await access.log_lookup(
         session, principal=actor, lookup="events", purpose=purpose, codes=[enterprise.uscc], now=now
     )
-    key = decode_cursor(cursor, TIME_AND_ID)
+    after = time_and_id_after(cursor)
     rows = await service.list_events(
         session,
         uscc=enterprise.uscc,
-        after=(str(key[0]), str(key[1])) if key else None,
+        after=after,
         limit=limit,
     )
     next_cursor = (

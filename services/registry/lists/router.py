@@ -12,12 +12,11 @@ from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
 from services.common.pagination import (
-    TIME_AND_ID,
     CursorQuery,
     LimitQuery,
     Page,
-    decode_cursor,
     encode_cursor,
+    time_and_id_after,
 )
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
@@ -162,10 +161,8 @@ async def overdue_publications(
     limit: LimitQuery = 50,
 ) -> Page[ListEntrySummary]:
     """Listing decisions not published (or pushed) within Order 44 art. 14's periods (regulator)."""
-    key = decode_cursor(cursor, TIME_AND_ID)
-    rows = await service.overdue_publications(
-        session, now=now, after=(str(key[0]), str(key[1])) if key else None, limit=limit
-    )
+    after = time_and_id_after(cursor)
+    rows = await service.overdue_publications(session, now=now, after=after, limit=limit)
     last = rows[-1] if len(rows) == limit else None
     next_cursor = (
         encode_cursor(last.publication_due_at.isoformat(), str(last.id))
@@ -280,8 +277,8 @@ async def pending_repair_applications(
     limit: LimitQuery = 50,
 ) -> Page[RepairApplicationOut]:
     """Repair applications awaiting acceptance or a decision, the earliest filed first (regulator)."""
-    key = decode_cursor(cursor, TIME_AND_ID)
-    rows = await repairs.open_repairs(session, after=(str(key[0]), str(key[1])) if key else None, limit=limit)
+    after = time_and_id_after(cursor)
+    rows = await repairs.open_repairs(session, after=after, limit=limit)
     next_cursor = (
         encode_cursor(rows[-1].filed_at.isoformat(), str(rows[-1].id)) if len(rows) == limit else None
     )
@@ -358,10 +355,8 @@ async def entries_of_enterprise(
 ) -> Page[ListEntrySummary]:
     """Every list entry of one enterprise, removed ones included (regulator, or the enterprise)."""
     ensure_own_code(actor, enterprise.uscc)
-    key = decode_cursor(cursor, TIME_AND_ID)
-    rows = await service.entries_of(
-        session, uscc=enterprise.uscc, after=(str(key[0]), str(key[1])) if key else None, limit=limit
-    )
+    after = time_and_id_after(cursor)
+    rows = await service.entries_of(session, uscc=enterprise.uscc, after=after, limit=limit)
     next_cursor = (
         encode_cursor(rows[-1].proposed_at.isoformat(), str(rows[-1].id)) if len(rows) == limit else None
     )
@@ -386,13 +381,13 @@ async def public_list(
     limit: LimitQuery = 50,
 ) -> Page[PublicListEntry]:
     """The public disclosure: active entries of one list, most recently listed first (public)."""
-    key = decode_cursor(cursor, TIME_AND_ID)
+    after = time_and_id_after(cursor)
     rows = await service.public_list(
         session,
         kind=list_name,
         region=region,
         authority=authority.strip() if authority else None,
-        after=(str(key[0]), str(key[1])) if key else None,
+        after=after,
         limit=limit,
         now=now,
     )

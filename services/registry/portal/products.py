@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.common import gtin as gtin_rules
 from services.common.db import SessionDep
 from services.common.errors import NotFound, Unprocessable
-from services.common.pagination import TIME_AND_ID, decode_cursor, encode_cursor
+from services.common.pagination import encode_cursor, time_and_id_after
 from services.registry.dependencies import NowDep, RulesDep
 from services.registry.portal.i18n import Locale
 from services.registry.portal.rendering import page
@@ -77,12 +77,10 @@ async def _event_page(request: Request, locale: Locale, session: Any, name: str,
     if wait is not None:
         return _too_many(request, locale, wait)
     try:
-        key = decode_cursor(cursor or None, TIME_AND_ID)
+        after = time_and_id_after(cursor or None)
     except Unprocessable:
-        key = None
-    rows = await lookup.product_events(
-        session, kind=EVENT_PAGES[name], after=(str(key[0]), str(key[1])) if key else None, limit=PAGE_SIZE
-    )
+        after = None
+    rows = await lookup.product_events(session, kind=EVENT_PAGES[name], after=after, limit=PAGE_SIZE)
     last = rows[-1] if len(rows) == PAGE_SIZE else None
     return page(
         request,
@@ -91,7 +89,7 @@ async def _event_page(request: Request, locale: Locale, session: Any, name: str,
         page_name=name,
         rows=rows,
         next_cursor=encode_cursor(last.occurred_at.isoformat(), last.event_id) if last else None,
-        paged=bool(key),
+        paged=after is not None,
     )
 
 

@@ -18,7 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.common import uscc as uscc_rules
 from services.common.db import SessionDep
 from services.common.errors import NotFound, Unprocessable
-from services.common.pagination import TIME_AND_ID, decode_cursor, encode_cursor
+from services.common.pagination import encode_cursor, time_and_id_after
 from services.common.ratelimit import RateLimiter, client_address
 from services.registry.credit import service as credit
 from services.registry.credit.rules import Grade, RuleSet
@@ -342,15 +342,15 @@ async def list_page(
     region = region if _REGION.match(region) else ""
     authority = authority.strip()[:200]
     try:
-        key = decode_cursor(cursor or None, TIME_AND_ID)
+        after = time_and_id_after(cursor or None)
     except Unprocessable:
-        key = None
+        after = None
     rows = await lists.public_list(
         session,
         kind=name,
         region=region or None,
         authority=authority or None,
-        after=(str(key[0]), str(key[1])) if key else None,
+        after=after,
         limit=PAGE_SIZE,
         now=now,
     )
@@ -366,7 +366,7 @@ async def list_page(
         authority=authority,
         regions=[(code, locale.pick(names)) for code, names in sorted(provinces().items())],
         next_cursor=next_cursor,
-        paged=bool(key),
+        paged=after is not None,
     )
 
 

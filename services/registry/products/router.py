@@ -11,12 +11,12 @@ from services.common.db import SessionDep
 from services.common.errors import NotFound, PayloadTooLarge, responses
 from services.common.pagination import (
     CODE,
-    TIME_AND_ID,
     CursorQuery,
     LimitQuery,
     Page,
     decode_cursor,
     encode_cursor,
+    time_and_id_after,
 )
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
@@ -194,10 +194,8 @@ async def lookup_batch(
 
 
 async def _events(kind: str, session: SessionDep, cursor: str | None, limit: int) -> Page[ProductEvent]:
-    key = decode_cursor(cursor, TIME_AND_ID)
-    rows = await lookup.product_events(
-        session, kind=kind, after=(str(key[0]), str(key[1])) if key else None, limit=limit
-    )
+    after = time_and_id_after(cursor)
+    rows = await lookup.product_events(session, kind=kind, after=after, limit=limit)
     last = rows[-1] if len(rows) == limit else None
     next_cursor = encode_cursor(last.occurred_at.isoformat(), last.event_id) if last else None
     return Page[ProductEvent](items=rows, next_cursor=next_cursor)
