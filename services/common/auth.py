@@ -237,14 +237,20 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
     allowed = frozenset(roles)
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in allowed:
-            raise Forbidden(
-                f"role {principal.role} may not do this; allowed: "
-                + ", ".join(sorted(str(r) for r in allowed))
-            )
-        return principal
+        return check_roles(principal, allowed)
 
     return dependency
+
+
+def check_roles(principal: Principal | None, allowed: frozenset[Role]) -> Principal:
+    """401 without a principal, 403 when its role is not one of `allowed`."""
+    if principal is None:
+        raise Unauthorized("a bearer token is required")
+    if principal.role not in allowed:
+        raise Forbidden(
+            f"role {principal.role} may not do this; allowed: " + ", ".join(sorted(str(r) for r in allowed))
+        )
+    return principal
 
 
 def ensure_own_code(principal: Principal, uscc: str) -> None:

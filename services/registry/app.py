@@ -12,7 +12,11 @@ from services.common.app import Startup, build_app
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys, ensure_key
 from services.common.ratelimit import RateLimiter
+from services.registry.answers import hot
 from services.registry.answers.credit_reads import router as credit_reads_router
+from services.registry.answers.reads import Horizon, open_reads
+from services.registry.answers.render import Labels
+from services.registry.answers.router import batch_router
 from services.registry.answers.router import router as answers_router
 from services.registry.credit.router import router as credit_router
 from services.registry.credit.rules import load_rules
@@ -48,6 +52,12 @@ def background_tasks(settings: RegistrySettings) -> Startup:
         # Every write session is a unit of work: its commit runs the subscribers first.
         app.state.sessions = unit_of_work.session_factory(app.state.engine, app.state.bus)
         async with contextlib.AsyncExitStack() as stack:
+            # The hot read path: its own fixed pool on PostgreSQL, the app's engine on SQLite.
+            app.state.reads = await open_reads(
+                settings.database_url, engine=app.state.engine, pool_size=settings.reads_pool_size
+            )
+            stack.push_async_callback(app.state.reads.close)
+            app.state.horizon = Horizon(app.state.reads.feed_position, ttl=settings.feed_horizon_seconds)
             if settings.sweep_interval_seconds > 0:
                 await stack.enter_async_context(periodic_time_sweep(app))
             if settings.lists_sweep_interval_seconds > 0:
@@ -70,7 +80,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
     rules = load_rules(settings.rules_file)
     list_rules = load_list_rules()
     list_rules.check_against(rules)
-    return build_app(
+    app = build_app(
         settings,
         title="Quality-credit registry",
         description="Enterprise quality-credit files: events, explainable grades, lists, standards.",
@@ -79,6 +89,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             credit_router,
             answers_router,
             credit_reads_router,
+            batch_router,
             lists_router,
             partners_router,
             ledger_router,
@@ -94,6 +105,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
         startup=background_tasks(settings),
         state={
             "rules": rules,
+            "grade_labels": Labels(rules),
             "bus": build_bus(rules),
             "ledger_key": load_key(settings.ledger_key_file) if settings.ledger_key_file.exists() else None,
             "list_rules": list_rules,
@@ -103,3 +115,5 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             "rate_limits": {"search": settings.search_rate, "public_list": settings.public_list_rate},
         },
     )
+    hot.install(app)
+    return app
