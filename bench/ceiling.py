@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from services.common.pagination import encode_cursor
 from services.common.text import search_text
-from services.registry.answers.reads_pg import BATCH, CREDIT, FEED_POSITION
+from services.registry.answers.reads_pg import BATCH, CREDIT, FEED_POSITION, keep_session
 from services.registry.credit.rules import load_rules
 from services.registry.enterprises.divisions import describe
 from services.registry.settings import RULES_DIR
@@ -143,7 +143,7 @@ async def search(request: Request) -> Response:
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     size = int(os.environ.get("POOL", "8"))
     app.state.pool = await asyncpg.create_pool(
-        DSN, min_size=size, max_size=size, server_settings={"timezone": "UTC"}
+        DSN, min_size=size, max_size=size, reset=keep_session, server_settings={"timezone": "UTC"}
     )
     yield
     await app.state.pool.close()

@@ -29,8 +29,11 @@ def worker_rss_mb(pid: int) -> list[float]:
     return sizes
 
 
-def list_entry_inserts(codes: list[str]) -> list[str]:
-    """Two listed entries (one black with a term, one red), so the body check covers list status."""
+def list_entry_inserts(black: str, red: str) -> list[str]:
+    """Two listed entries (one black with a term, one red), so the body check covers list status.
+
+    The red one goes to an enterprise graded A: one below the red-list floor is withdrawn by the
+    sweep, as it should be."""
     return [
         "INSERT INTO list_entry (id, uscc, kind, status, reason, legal_basis, decision_no, decided_at, "
         "proposed_at, proposed_by, defence_due_provisional, publication_due_provisional, listed_at, "
@@ -38,8 +41,8 @@ def list_entry_inserts(codes: list[str]) -> list[str]:
         f"'bench', 'BENCH-{kind}', now(), now(), 'bench', false, false, now() - interval '1 day', "
         f"{until}, now())"
         for code, kind, until in (
-            (codes[0], "black", "now() + interval '3 years'"),
-            (codes[1], "red", "NULL"),
+            (black, "black", "now() + interval '3 years'"),
+            (red, "red", "NULL"),
         )
     ]
 

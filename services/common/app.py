@@ -154,6 +154,9 @@ def build_app(
         version="1.0.0",
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},
+        # Our own metrics and logs (ServiceMiddleware); FastAPI's OpenTelemetry hooks, unconfigured
+        # here, would still be asked per request whether a provider has appeared.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     configure_calendar(settings.workdays_file)
