@@ -81,7 +81,7 @@ def _access_page(rows) -> Page[AccessLogOut]:  # type: ignore[no-untyped-def]
                 lookup=r.lookup,
                 purpose=r.purpose,
                 code_count=r.code_count,
-                usccs=r.usccs,
+                usccs=r.usccs[:50],  # the row keeps every code; the view shows the first 50
             )
             for r in rows
         ],
