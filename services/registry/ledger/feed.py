@@ -50,9 +50,9 @@ async def _number(session: AsyncSession, model: Any) -> int:
             text(
                 f"UPDATE {name} SET position = n.base + n.rn FROM ("
                 f"SELECT seq, row_number() OVER (ORDER BY seq) AS rn, "
-                f"(SELECT coalesce(max(position), 0) FROM {name}) AS base "
-                f"FROM {name} WHERE position IS NULL ORDER BY seq LIMIT :batch) AS n "
-                f"WHERE {name}.seq = n.seq"
+                f"(SELECT coalesce(max(position), 0) FROM {name}) AS base FROM ("
+                f"SELECT seq FROM {name} WHERE position IS NULL ORDER BY seq LIMIT :batch) AS due"
+                f") AS n WHERE {name}.seq = n.seq"
             ),
             {"batch": BATCH},
         )
