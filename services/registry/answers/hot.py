@@ -1,4 +1,4 @@
-"""The two most frequent requests served without the framework's per-request machinery.
+"""The most frequent requests served without the framework's per-request machinery.
 
 `GET /v1/enterprises/{uscc}/credit` and `POST /v1/credit-status:batch` are plain Starlette routes
 placed ahead of every other route (`install`), so no dependency graph is resolved and no response
@@ -11,7 +11,9 @@ OpenAPI contract) and delegate here; errors are the same problem+json exceptions
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qsl
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
@@ -22,13 +24,18 @@ from starlette.types import Scope
 from services.common import uscc as uscc_rules
 from services.common.auth import Principal, TokenVerifier, check_roles
 from services.common.errors import NotFound, PayloadTooLarge, Unprocessable
+from services.common.pagination import MAX_LIMIT, encode_cursor
+from services.common.ratelimit import rate_limited
 from services.common.roles import Role
+from services.common.text import search_text
 from services.registry.access import log as access
 from services.registry.answers import render
+from services.registry.enterprises.router import public_fields_of
 from services.registry.partners.schemas import BatchRequest
 
 CREDIT_PATH = "/v1/enterprises/{uscc}/credit"
 BATCH_PATH = "/v1/credit-status:batch"
+SEARCH_PATH = "/v1/enterprises"
 _JSON = "application/json"
 _MAX_CODE = 40
 _MAX_PURPOSE = 200
@@ -154,6 +161,59 @@ async def batch(request: Request) -> Response:
     return Response(render.batch_body(codes, found, missing, now=now, horizon=horizon), media_type=_JSON)
 
 
+_search_limit = rate_limited("search")
+_DEFAULT_PAGE = 20
+
+
+def plain_search(scope: Scope) -> tuple[str, int] | None:
+    """(q, limit) when a search is the public's plain one: no token, only `q` (and `limit`), plain
+    values. Anything else (a partner's search, a region, a grade, a cursor, a value to refuse) is
+    left to the full route, which validates, words its errors and logs."""
+    if any(name == b"authorization" for name, _ in scope["headers"]):
+        return None
+    params = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    found = dict(params)
+    if len(found) != len(params) or not found.keys() <= {"q", "limit"} or "q" not in found:
+        return None
+    raw = found["q"]  # percent-decoded, as the full route receives it
+    q = raw.strip()
+    if not q or len(raw) > 100:
+        return None
+    limit = found.get("limit", str(_DEFAULT_PAGE))
+    if not limit.isdigit() or not 1 <= int(limit) <= MAX_LIMIT:
+        return None
+    return q, int(limit)
+
+
+async def search(request: Request) -> Response:
+    """The public's name search (see `plain_search`): rate-limited, one statement, one serialisation."""
+    q, limit = request.scope["qcr.search"]
+    await _search_limit(request)
+    term = search_text(q)
+    pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    rows = await request.app.state.reads.search_rows(pattern, limit)
+    page = {
+        "items": [public_fields_of(*r) for r in rows],
+        "next_cursor": encode_cursor(rows[-1][0]) if len(rows) == limit else None,
+    }
+    return Response(orjson.dumps(page), media_type=_JSON)
+
+
+class _SearchRoute(Route):
+    """Matches only the plain public search; every other search goes on to the full route."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is not Match.FULL:
+            return (Match.NONE if match is Match.PARTIAL else match), child
+        plain = plain_search(scope)
+        if plain is None:
+            return Match.NONE, child
+        child["route"] = self
+        child["qcr.search"] = plain
+        return match, child
+
+
 class _HotRoute(Route):
     """A Starlette route that names itself in the scope, as FastAPI's do (logs and metrics read the
     route template from there)."""
@@ -170,4 +230,5 @@ def install(app: FastAPI) -> None:
     app.router.routes[0:0] = [
         _HotRoute(CREDIT_PATH, credit, methods=["GET"], name="read_credit"),
         _HotRoute(BATCH_PATH, batch, methods=["POST"], name="credit_status_batch"),
+        _SearchRoute(SEARCH_PATH, search, methods=["GET"], name="search_enterprises"),
     ]

@@ -38,6 +38,10 @@ class CreditReads(Protocol):
     async def batch_rows(self, codes: Sequence[str], now: datetime) -> dict[str, BatchRow]:
         """Many enterprises' rows and their active list kinds, in one statement."""
 
+    async def search_rows(self, pattern: str, limit: int) -> list[tuple[str, str, str, str]]:
+        """(uscc, name, status, grade) of the first `limit` enterprises by code whose name is LIKE
+        `pattern` (backslash escapes)."""
+
     async def feed_position(self) -> int:
         """The newest feed position (what the horizon refreshes from)."""
 

@@ -87,6 +87,16 @@ class SqliteReads:
         async with self.engine.connect() as conn:
             return await batch_rows(conn, codes, now)
 
+    async def search_rows(self, pattern: str, limit: int) -> list[tuple[str, str, str, str]]:
+        statement = (
+            select(Enterprise.uscc, Enterprise.name, Enterprise.status, Enterprise.grade)
+            .where(Enterprise.name.like(pattern, escape="\\"))
+            .order_by(Enterprise.uscc)
+            .limit(limit)
+        )
+        async with self.engine.connect() as conn:
+            return [tuple(r) for r in await conn.execute(statement)]  # type: ignore[misc]
+
     async def feed_position(self) -> int:
         async with self.engine.connect() as conn:
             return int((await conn.execute(select(func.coalesce(func.max(Change.position), 0)))).scalar_one())

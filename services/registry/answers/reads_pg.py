@@ -30,6 +30,10 @@ SELECT e.uscc, e.name, e.status, e.score, e.grade, e.rule_version,
 FROM enterprise e WHERE e.uscc = ANY($1::text[])
 """
 
+SEARCH = (
+    "SELECT uscc, name, status, grade FROM enterprise WHERE name LIKE $1 ESCAPE '\\' ORDER BY uscc LIMIT $2"
+)
+
 FEED_POSITION = "SELECT coalesce(max(position), 0) FROM change"
 
 LOG = (
@@ -60,6 +64,10 @@ class PgReads:
         async with self.pool.acquire() as conn:
             rows = await conn.fetch(BATCH, list(codes), now)
         return {r[0]: tuple(r) for r in rows}  # type: ignore[misc]
+
+    async def search_rows(self, pattern: str, limit: int) -> list[tuple[str, str, str, str]]:
+        async with self.pool.acquire() as conn:
+            return [tuple(r) for r in await conn.fetch(SEARCH, pattern, limit)]  # type: ignore[misc]
 
     async def feed_position(self) -> int:
         async with self.pool.acquire() as conn:

@@ -32,10 +32,14 @@ Regulator = Annotated[Principal, Depends(require_roles(Role.regulator))]
 def public_fields(enterprise: Any) -> dict[str, Any]:
     """What anyone may see of an enterprise (a model or a row with the same attributes), as the JSON
     `EnterprisePublic` describes."""
-    facts = describe(enterprise.uscc)
+    return public_fields_of(enterprise.uscc, enterprise.name, enterprise.status, enterprise.grade)
+
+
+def public_fields_of(uscc: str, name: str, status: str, grade: str) -> dict[str, Any]:
+    facts = describe(uscc)
     return {
-        "uscc": enterprise.uscc,
-        "name": enterprise.name,
+        "uscc": uscc,
+        "name": name,
         "region": {"division": facts.division, "province": facts.province},
         "entity_type": {
             "registration_authority": facts.registration_authority,
@@ -43,8 +47,8 @@ def public_fields(enterprise: Any) -> dict[str, Any]:
             "code": facts.entity_type,
             "label": facts.entity_type_label,
         },
-        "status": enterprise.status,
-        "grade": enterprise.grade,
+        "status": status,
+        "grade": grade,
     }
 
 
