@@ -17,6 +17,7 @@ from services.complaints.caching import NoStoreMiddleware
 from services.complaints.calendar_watch import calendar_watch
 from services.complaints.cases.router import handlers, public
 from services.complaints.confidential import Vault, dev_key
+from services.complaints.console import wiring as console
 from services.complaints.notifications.dispatcher import NotificationDispatcher, build_sender
 from services.complaints.notifications.router import router as notifications_router
 from services.complaints.outbox.dispatcher import Dispatcher, OutboxMetrics
@@ -86,6 +87,7 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
             rewards_handlers,
             notifications_router,
             aggregates_router,
+            *console.ROUTERS,
         ],
         startup=background,
         state={
@@ -102,5 +104,6 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         },
     )
     app.state.outbox_metrics = OutboxMetrics(app.state.metrics.registry)
+    console.install(app, settings)
     app.add_middleware(NoStoreMiddleware)
     return app
