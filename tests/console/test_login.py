@@ -13,7 +13,7 @@ from services.common.clock import FrozenClock
 from services.common.console.auth import COOKIE
 from services.complaints.app import create_app as create_complaints_app
 from services.complaints.settings import ComplaintsSettings
-from tests.console.conftest import console_settings, csrf_of, sign_in
+from tests.console_support import console_settings, csrf_of, sign_in
 from tests.oidc_provider import Provider
 from tests.support import running
 

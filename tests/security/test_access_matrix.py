@@ -17,7 +17,9 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
+from services.common.console.auth import COOKIE
 from tests.complaints.rewards_support import outcome_body
+from tests.console_support import console_session
 from tests.registry.test_lists import entry_body, repair_body
 from tests.registry.test_standards import standard_body
 from tests.security.conftest import ROLES, ComplaintsWorld, RegistryWorld, gtin_of, role_headers
@@ -312,7 +314,39 @@ def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
         "GET /v1/aggregates/complaints": Call(
             "/v1/aggregates/complaints", params={"from": "2026-11-01", "to": "2026-11-30"}
         ),
+        **CONSOLE_AUTH_CALLS,
+        "GET /console/": Call("/console/", params={"status": "received"}),
+        "GET /console/cases/{complaint_id}": Call(f"/console/cases/{w.complaint_id}"),
+        "POST /console/cases/{complaint_id}/transitions": Call(
+            f"/console/cases/{w.complaint_id}/transitions", data={"action": "pause", "note": "矩阵送检"}
+        ),
+        "GET /console/stats": Call("/console/stats"),
     }
+
+
+# Sign-in and sign-out: the same routes on both services.
+CONSOLE_AUTH_CALLS = {
+    "GET /console/login": Call("/console/login"),
+    "GET /console/login/start": Call("/console/login/start"),
+    "GET /console/callback": Call("/console/callback", params={"code": "x", "state": "y"}),
+    "POST /console/logout": Call("/console/logout", data={}),
+    "GET /console/signed-out": Call("/console/signed-out"),
+    "GET /console/dev-login": Call("/console/dev-login"),
+    "POST /console/dev-login": Call("/console/dev-login", data={"role": "regulator"}),
+    "GET /console/static/console.css": Call("/console/static/console.css"),
+}
+
+
+async def console_headers(
+    app: FastAPI, role: str, call: Call
+) -> tuple[dict[str, str], dict[str, str] | None]:
+    """A console caller's cookie, and the form with the session's CSRF token added."""
+    found = await console_session(app, role, call.owner)
+    if found is None:
+        return {}, call.data
+    token, record = found
+    data = {**call.data, "csrf": record.csrf} if call.data is not None else None
+    return {"Cookie": f"{COOKIE}={token}"}, data
 
 
 async def check_matrix(
@@ -334,20 +368,28 @@ async def check_matrix(
         for route, want in expected.items():
             assert want.keys() == set(ROLES), f"{service} {route}: one status per caller"
             call = plan[route]
-            headers = {**call.headers, **role_headers(tokens, role, audience=service, owner=call.owner)}
+            data = call.data
+            if call.path.startswith("/console/"):
+                headers, data = await console_headers(app, role, call)
+            else:
+                headers = {**call.headers, **role_headers(tokens, role, audience=service, owner=call.owner)}
+            client.cookies.clear()
             response = await client.request(
                 route.split()[0],
                 call.path,
                 headers=headers,
                 json=call.json,
-                data=call.data,
+                data=data,
                 params=call.params,
             )
             if response.status_code != want[role]:
                 wrong.append(
                     f"{route} as {role}: {response.status_code} (want {want[role]}) {response.text[:200]}"
                 )
-            if response.status_code in (401, 403):
+            if call.path.startswith("/console/"):
+                if response.status_code == 403:  # a page for people, never a token challenge
+                    assert response.headers["content-type"].startswith("text/html"), f"{route} as {role}"
+            elif response.status_code in (401, 403):
                 assert response.headers["content-type"] == PROBLEM, f"{route} as {role}"
             if response.status_code == 401:
                 assert response.headers["www-authenticate"] == "Bearer", f"{route} as {role}"

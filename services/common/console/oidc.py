@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import authlib.deprecate  # noqa: F401  (it installs an "always" filter on import: import it first)
 import httpx
 from authlib.common.security import generate_token
 
 with warnings.catch_warnings():
     # Authlib 1.9 warns, on import, that it will move to the httpx2 package; httpx is what we use.
-    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore")
     from authlib.integrations.httpx_client import AsyncOAuth2Client
 from joserfc import jwt
 from joserfc.errors import JoseError

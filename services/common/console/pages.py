@@ -112,7 +112,9 @@ class Locale:
         return HTML_LANG[self.lang]
 
     def t(self, key: str, **values: Any) -> str:
-        pair = self.messages.get(key) or COMMON_MESSAGES[key]
+        pair = self.messages.get(key) or COMMON_MESSAGES.get(key)
+        if pair is None:  # a code recorded before its label existed: shown as it is
+            return key.partition("_")[2] or key
         text = pair[0] if self.lang == "zh" else pair[1]
         return text.format(**values) if values else text
 

@@ -27,6 +27,12 @@ ACTIONS = {
     "extend_check": ("延长核查期限", "extend the violation check"),
     "notify": ("已告知当事人", "parties told"),
 }
+# Steps the timeline shows that are not workflow actions a handler picks.
+RECORDED = {
+    "merge": ("合并重复举报", "repeat report merged"),
+    "file": ("录入", "filed"),
+    "set_target": ("确定被投诉举报企业", "enterprise matched"),
+}
 CHANNELS = {
     "web": ("网上", "web"),
     "phone": ("电话", "phone"),
@@ -111,7 +117,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stats_met": ("已达标", "target met"),
     "stats_missed": ("未达标", "target missed"),
     **{f"status_{k}": v for k, v in STATUSES.items()},
-    **{f"action_{k}": v for k, v in ACTIONS.items()},
+    **{f"action_{k}": v for k, v in {**ACTIONS, **RECORDED}.items()},
     **{f"severity_{k}": v for k, v in SEVERITIES.items()},
     **{f"channel_{k}": v for k, v in CHANNELS.items()},
     **{f"category_{c.code}": (c.zh, c.en) for c in load_categories()},
