@@ -94,7 +94,8 @@ def provider_app(p: Provider) -> FastAPI:
 
     def _refuse(text: str, status: int = 400) -> HTMLResponse:
         return HTMLResponse(
-            f"<!doctype html><title>refused</title><p id=refused>{html.escape(text)}</p>", status
+            f"<!doctype html><title>refused</title><link rel=icon href='data:,'><p id=refused>{html.escape(text)}</p>",
+            status,
         )
 
     @app.get("/authorize")
@@ -116,7 +117,7 @@ def provider_app(p: Provider) -> FastAPI:
             for u in p.people
         )
         return HTMLResponse(
-            "<!doctype html><html lang=en><title>Test identity provider</title>"
+            "<!doctype html><html lang=en><title>Test identity provider</title><link rel=icon href='data:,'>"
             f'<h1>Test identity provider</h1><form method="post" action="/authorize">{hidden}'
             f"<fieldset><legend>Person</legend>{people}</fieldset>"
             '<label>Password <input type="password" name="password"></label>'
@@ -181,7 +182,9 @@ def provider_app(p: Provider) -> FastAPI:
         target = q.get("post_logout_redirect_uri")
         if target and target.replace("/console/signed-out", "/console/callback") in p.redirect_uris:
             return RedirectResponse(target, status_code=303)
-        return HTMLResponse("<!doctype html><title>signed out</title><p>Signed out at the provider.</p>")
+        return HTMLResponse(
+            "<!doctype html><title>signed out</title><link rel=icon href='data:,'><p>Signed out at the provider.</p>"
+        )
 
     return app
 
