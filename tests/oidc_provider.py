@@ -28,6 +28,8 @@ from joserfc.jwk import RSAKey
 
 from tests.processes import free_port
 
+HEAD = "<!doctype html><html lang=en><link rel=icon href='data:,'>"
+
 
 @dataclass
 class Person:
@@ -94,7 +96,7 @@ def provider_app(p: Provider) -> FastAPI:
 
     def _refuse(text: str, status: int = 400) -> HTMLResponse:
         return HTMLResponse(
-            f"<!doctype html><title>refused</title><link rel=icon href='data:,'><p id=refused>{html.escape(text)}</p>",
+            f"{HEAD}<title>refused</title><p id=refused>{html.escape(text)}</p>",
             status,
         )
 
@@ -117,7 +119,7 @@ def provider_app(p: Provider) -> FastAPI:
             for u in p.people
         )
         return HTMLResponse(
-            "<!doctype html><html lang=en><title>Test identity provider</title><link rel=icon href='data:,'>"
+            f"{HEAD}<title>Test identity provider</title>"
             f'<h1>Test identity provider</h1><form method="post" action="/authorize">{hidden}'
             f"<fieldset><legend>Person</legend>{people}</fieldset>"
             '<label>Password <input type="password" name="password"></label>'
@@ -182,9 +184,7 @@ def provider_app(p: Provider) -> FastAPI:
         target = q.get("post_logout_redirect_uri")
         if target and target.replace("/console/signed-out", "/console/callback") in p.redirect_uris:
             return RedirectResponse(target, status_code=303)
-        return HTMLResponse(
-            "<!doctype html><title>signed out</title><link rel=icon href='data:,'><p>Signed out at the provider.</p>"
-        )
+        return HTMLResponse(f"{HEAD}<title>signed out</title><p>Signed out at the provider.</p>")
 
     return app
 

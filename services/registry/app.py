@@ -14,6 +14,7 @@ from services.common.devkeys import ensure_dev_keys, ensure_key
 from services.common.ratelimit import RateLimiter
 from services.registry.answers.credit_reads import router as credit_reads_router
 from services.registry.answers.router import router as answers_router
+from services.registry.console import wiring as console
 from services.registry.credit.router import router as credit_router
 from services.registry.credit.rules import load_rules
 from services.registry.enterprises.router import router as enterprises_router
@@ -70,7 +71,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
     rules = load_rules(settings.rules_file)
     list_rules = load_list_rules()
     list_rules.check_against(rules)
-    return build_app(
+    app = build_app(
         settings,
         title="Quality-credit registry",
         description="Enterprise quality-credit files: events, explainable grades, lists, standards.",
@@ -90,6 +91,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             supervision_pages,
             portal_router,
             portal_products_router,
+            *console.ROUTERS,
         ],
         startup=background_tasks(settings),
         state={
@@ -103,3 +105,5 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             "rate_limits": {"search": settings.search_rate, "public_list": settings.public_list_rate},
         },
     )
+    console.install(app, settings)
+    return app

@@ -12,6 +12,9 @@ from services.common.clock import FrozenClock
 from services.complaints.app import create_app as create_complaints_app
 from services.complaints.database import load_models as complaints_models
 from services.complaints.settings import ComplaintsSettings
+from services.registry.app import create_app as create_registry_app
+from services.registry.database import load_models as registry_models
+from services.registry.settings import RegistrySettings
 from tests.console_support import console_settings
 from tests.oidc_provider import Provider
 from tests.support import running, wipe
@@ -32,3 +35,18 @@ async def console(complaints_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
         finally:
             await wipe(complaints_app.state.engine, complaints_models())
+
+
+@pytest.fixture
+def registry_app(registry_settings: RegistrySettings, provider: Provider, clock: FrozenClock) -> FastAPI:
+    return create_registry_app(console_settings(registry_settings, provider), clock=clock)
+
+
+@pytest.fixture
+async def registry_console(registry_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser-like client of the registry app."""
+    async with running(registry_app) as client:
+        try:
+            yield client
+        finally:
+            await wipe(registry_app.state.engine, registry_models())

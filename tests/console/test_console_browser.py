@@ -121,7 +121,7 @@ def test_a_handler_signs_in_works_a_case_and_reads_the_statistics(
             page.get_by_role("button", name="筛选").click()
             shot(page, "handler-queue-filtered")
 
-            # The milk case: the reporter's details, then accept → investigate → pause → resume → substantiate.
+            # The milk case: the reporter, then accept, investigate, pause, resume, substantiate.
             page.goto(f"{url}/console/cases/{milk['id']}")
             assert "13800138000" in page.locator("#reporter").inner_text()
 

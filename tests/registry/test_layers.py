@@ -30,6 +30,7 @@ LAYERS = [
     "supervision",
     "warnings",
     "portal",
+    "console",
 ]
 
 

@@ -11,20 +11,23 @@ import secrets
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 
 from services.common.auth import Principal
 from services.common.console.oidc import OidcClient
 from services.common.console.pages import render
 from services.common.console.sessions import SessionRecord, SessionStore
+from services.common.errors import DomainError
 from services.common.roles import Role
 
 COOKIE = "qcr_console"
+Model = TypeVar("Model", bound=BaseModel)
 DEV_ISSUER = "qcr-dev-console"
 
 
@@ -69,8 +72,16 @@ class SignInRequired(Exception):
 class ConsoleRefusal(Exception):
     """A console page answering with a message instead (403 role, 403 CSRF, 404, 409…)."""
 
-    def __init__(self, status: int, title: str, text: str | None = None, user: ConsoleUser | None = None):
-        self.status, self.title, self.text, self.user = status, title, text, user
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        text: str | None = None,
+        user: ConsoleUser | None = None,
+        *,
+        detail: str | None = None,
+    ):
+        self.status, self.title, self.text, self.user, self.detail = status, title, text, user, detail
 
 
 def console_of(request: Request) -> Console:
@@ -148,8 +159,37 @@ def install_console(app: FastAPI, console: Console) -> None:
             status=exc.status,
             title_key=exc.title,
             text_key=exc.text,
-            text=None,
+            text=exc.detail,
+        )
+
+    api_refusal = app.exception_handlers[DomainError]
+
+    async def domain_error(request: Request, exc: Exception) -> Response:
+        """A rule of the service layer refused a console action: the page says why, in HTML."""
+        assert isinstance(exc, DomainError)
+        if not request.url.path.startswith("/console/"):
+            return await api_refusal(request, exc)  # type: ignore[no-any-return]
+        user = await current_user(request)
+        title = {403: "forbidden_title", 404: "not_found_title"}.get(exc.status, "refused_title")
+        return page(
+            request,
+            "message.html",
+            user=user,
+            status=exc.status,
+            title_key=title,
+            text_key=None,
+            text=exc.detail,
         )
 
     app.add_exception_handler(SignInRequired, sign_in_required)
     app.add_exception_handler(ConsoleRefusal, refused)
+    app.add_exception_handler(DomainError, domain_error)
+
+
+def parsed(model: type[Model], data: dict[str, Any], user: ConsoleUser) -> Model:
+    """A request body built from a form, or the 422 page naming what is wrong."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConsoleRefusal(422, "refused_title", None, user, detail=reason) from exc
