@@ -18,7 +18,13 @@ from tests.support import Tokens, code, event_body
 
 DAIRY = code(701)  # the provider's "dairy" person works for this enterprise
 OTHER = code(702)
-INDICATORS = "蛋白质 | >= | 3.1 | g/100g | GB 5009.5\n铅 | <= | 0.02 | mg/kg | GB 5009.12\n非脂乳固体 | >= | 8.1 | g/100g | GB 5413.39"
+INDICATORS = "\n".join(
+    [
+        "蛋白质 | >= | 3.1 | g/100g | GB 5009.5",
+        "铅 | <= | 0.02 | mg/kg | GB 5009.12",
+        "非脂乳固体 | >= | 8.1 | g/100g | GB 5413.39",
+    ]
+)
 
 
 async def _ok(response: httpx.Response, status: int = 200) -> dict:
