@@ -13,6 +13,7 @@ from services.common.clock import FrozenClock
 from services.common.gtin import check_digit
 from services.common.roles import Role
 from services.complaints.settings import ComplaintsSettings
+from services.registry.settings import RegistrySettings
 from tests.complaints.rewards_support import concluded_report, record
 from tests.console_support import console_settings
 from tests.oidc_provider import Provider
@@ -255,6 +256,11 @@ async def seed_complaints(client: httpx.AsyncClient, tokens: Tokens) -> Complain
 def complaints_settings(complaints_settings: ComplaintsSettings, provider: Provider) -> ComplaintsSettings:
     """The suite's settings, signing in to the console at the test identity provider."""
     return console_settings(complaints_settings, provider)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def registry_settings(registry_settings: RegistrySettings, provider: Provider) -> RegistrySettings:
+    return console_settings(registry_settings, provider)  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -256,6 +256,80 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "GET /failed-products": Call("/failed-products"),
         "GET /recalls": Call("/recalls"),
         "GET /static/portal.css": Call("/static/portal.css"),
+        **CONSOLE_AUTH_CALLS,
+        **registry_console_calls(w, n),
+    }
+
+
+def registry_console_calls(w: RegistryWorld, n: int) -> dict[str, Call]:
+    """The enterprise's and the regulator's console pages (a session cookie per caller)."""
+    own = w.own
+    declaration = {
+        "number": f"Q/AQCS {200 + n:04d}S-2026",
+        "title": "矩阵纯牛奶",
+        "type": "product",
+        "products": "纯牛奶",
+        "indicators": "蛋白质 | >= | 3.1 | g/100g | GB 5009.5\n非脂乳固体 | >= | 8.1 | g/100g | GB 5413.39",
+        "implemented_on": "2026-12-01",
+    }
+    return {
+        "GET /console/": Call("/console/", owner=own),
+        "GET /console/notices": Call("/console/notices", owner=own),
+        "GET /console/notices/{entry_id}": Call(f"/console/notices/{w.listed_entry}", owner=own),
+        "POST /console/notices/{entry_id}/statements": Call(
+            f"/console/notices/{w.served_entry}/statements", owner=w.served, data={"text": f"控制台陈述{n}"}
+        ),
+        "POST /console/notices/{entry_id}/repair": Call(
+            f"/console/notices/{w.repairable_entry}/repair",
+            owner=w.repairable,
+            data={"evidence": "整改报告附后", "penalty_fulfilled": "1", "harm_removed": "1"},
+        ),
+        "GET /console/access-log": Call("/console/access-log", owner=own),
+        "GET /console/declarations": Call("/console/declarations", owner=own),
+        "GET /console/declarations/new": Call("/console/declarations/new", owner=own),
+        "POST /console/declarations": Call("/console/declarations", owner=own, data=declaration),
+        "GET /console/declarations/{standard_id}": Call(f"/console/declarations/{w.standard_id}", owner=own),
+        "POST /console/declarations/{standard_id}/revisions": Call(
+            f"/console/declarations/{w.standard_id}/revisions",
+            owner=own,
+            data={**declaration, "number": "Q/AQCS 0001S-2026", "revision_note": f"控制台修订{n}"},
+        ),
+        "POST /console/declarations/{standard_id}/withdrawal": Call(
+            f"/console/declarations/{w.withdrawable[n]}/withdrawal",
+            owner=own,
+            data={"reason": f"控制台撤销{n}"},
+        ),
+        "GET /console/enterprises": Call("/console/enterprises", params={"q": "安全测试"}),
+        "GET /console/enterprises/{uscc}": Call(f"/console/enterprises/{own}", owner=own),
+        "POST /console/enterprises/{uscc}/credit-events": Call(
+            f"/console/enterprises/{own}/credit-events",
+            owner=own,
+            data={
+                "kind": "spot_check_failed",
+                "severity": "minor",
+                "authority": "南宁市市场监督管理局",
+                "source_ref": f"控制台〔2026〕{n}号",
+                "occurred_on": "2026-11-10",
+            },
+        ),
+        "POST /console/credit-events/{event_id}/revocation": Call(
+            f"/console/credit-events/{w.event_id}/revocation", owner=own, data={"reason": "控制台撤销"}
+        ),
+        "POST /console/list-entries/{entry_id}/transitions": Call(
+            f"/console/list-entries/{w.proposed_entry}/transitions",
+            owner=w.proposed,
+            data={"action": "cancel", "note": "控制台撤销拟列入"},
+        ),
+        "GET /console/repairs": Call("/console/repairs"),
+        "POST /console/repairs/{application_id}/acceptance": Call(
+            f"/console/repairs/{w.application_id}/acceptance", owner=own, data={"decision": "accept"}
+        ),
+        "POST /console/repairs/{application_id}/decision": Call(
+            f"/console/repairs/{w.application_id}/decision",
+            owner=own,
+            data={"decision": "reject", "reasons": "整改证明不足"},
+        ),
+        "GET /console/audit": Call("/console/audit"),
     }
 
 
