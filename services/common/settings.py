@@ -70,7 +70,6 @@ class ServiceSettings(BaseSettings):
     # Secure cookies (HTTPS only); turned off only for plain-http development.
     console_cookie_secure: bool = True
     console_session_seconds: int = Field(8 * 3600, ge=60, le=24 * 3600)
-    console_max_upload_bytes: int = Field(5_000_000, ge=1024)
 
     @model_validator(mode="after")
     def _fill_dev_defaults(self) -> ServiceSettings:
