@@ -253,3 +253,17 @@ async def test_a_regulator_sees_what_is_due_records_and_revokes_events_and_decid
     assert approved.status_code == 303, approved.text
     status = (await client.get(f"/v1/list-entries/{ids['entry']}", headers=tokens(Role.regulator))).json()
     assert status["status"] == "removed" and status["exit_kind"] == "repaired"
+
+
+async def test_registry_console_forms_need_the_csrf_token_and_sessions_expire(
+    registry_console: httpx.AsyncClient, provider: Provider, tokens: Tokens, clock: FrozenClock
+) -> None:
+    client = registry_console
+    ids = await seed(client, tokens)
+    await sign_in(client, provider, "dairy")
+    forged = await client.post(f"/console/notices/{ids['entry']}/statements", data={"text": "没有令牌的陈述"})
+    assert forged.status_code == 403 and "表单已失效" in forged.text
+    entry = (await client.get(f"/v1/list-entries/{ids['entry']}", headers=tokens(Role.regulator))).json()
+    assert entry["statements"] == []
+    clock.advance(timedelta(hours=8, seconds=1))
+    assert (await client.get("/console/notices")).status_code == 303

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -168,6 +169,8 @@ async def _open_session(
     id_token: str | None,
 ) -> Response:
     console, settings = console_of(request), _settings(request)
+    # Forget sessions that ended more than a day ago (and sign-ins never finished) as people come.
+    await console.store.purge(db, before=_now(request) - timedelta(days=1))
     token, record = await console.store.activate(
         db,
         pending,
