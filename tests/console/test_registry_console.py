@@ -4,6 +4,7 @@ the regulator's due list, credit events, list steps, repair decisions and audit 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import httpx
@@ -267,3 +268,48 @@ async def test_registry_console_forms_need_the_csrf_token_and_sessions_expire(
     assert entry["statements"] == []
     clock.advance(timedelta(hours=8, seconds=1))
     assert (await client.get("/console/notices")).status_code == 303
+
+
+async def test_a_regulator_proposes_a_listing_and_answers_the_enterprise_s_statement(
+    registry_console: httpx.AsyncClient, provider: Provider, tokens: Tokens
+) -> None:
+    client = registry_console
+    ids = await seed(client, tokens)
+    await _ok(
+        await client.post(
+            f"/v1/list-entries/{ids['entry']}/statements",
+            json={"text": "我司已召回全部产品", "hearing_requested": False},
+            headers=tokens(Role.enterprise, uscc=DAIRY),
+        ),
+        201,
+    )
+    await sign_in(client, provider, "wang")
+    page = await client.get(f"/console/enterprises/{DAIRY}")
+    assert "我司已召回全部产品" in page.text
+    [statement_id] = re.findall(r'/statements/([0-9a-f-]{36})/reply"', page.text)
+    token = csrf_of(page.text)
+    answered = await client.post(
+        f"/console/list-entries/{ids['entry']}/statements/{statement_id}/reply",
+        data={"csrf": token, "reply": "召回不影响违法事实的认定"},
+    )
+    assert answered.status_code == 303, answered.text
+    assert "召回不影响违法事实的认定" in (await client.get(answered.headers["location"])).text
+    proposed = await client.post(
+        f"/console/enterprises/{OTHER}/list-entries",
+        data={
+            "csrf": token,
+            "list": "black",
+            "reason": "生产销售不合格产品，情节严重",
+            "legal_basis": "《市场监督管理严重违法失信名单管理办法》第二条",
+            "decision_no": "南市监罚〔2026〕123号",
+            "authority": "南宁市市场监督管理局",
+            "authority_division": "450100",
+            "decided_on": "2026-11-02",
+        },
+    )
+    assert proposed.status_code == 303, proposed.text
+    entries = await client.get(f"/v1/enterprises/{OTHER}/list-entries", headers=tokens(Role.regulator))
+    assert any(
+        e["decision_no"] == "南市监罚〔2026〕123号" and e["proposed_by"].startswith("regulator:wang")
+        for e in entries.json()["items"]
+    )

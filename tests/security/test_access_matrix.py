@@ -320,6 +320,23 @@ def registry_console_calls(w: RegistryWorld, n: int) -> dict[str, Call]:
             owner=w.proposed,
             data={"action": "cancel", "note": "控制台撤销拟列入"},
         ),
+        "POST /console/enterprises/{uscc}/list-entries": Call(
+            f"/console/enterprises/{w.fresh}/list-entries",
+            owner=w.fresh,
+            data={
+                "list": "black",
+                "reason": "控制台拟列入",
+                "legal_basis": "《市场监督管理严重违法失信名单管理办法》第二条",
+                "decision_no": f"控制台罚〔2026〕{n}号",
+                "authority": "南宁市市场监督管理局",
+                "authority_division": "450100",
+            },
+        ),
+        "POST /console/list-entries/{entry_id}/statements/{statement_id}/reply": Call(
+            f"/console/list-entries/{w.served_entry}/statements/{w.statement_id}/reply",
+            owner=w.served,
+            data={"reply": "控制台答复"},
+        ),
         "GET /console/repairs": Call("/console/repairs"),
         "POST /console/repairs/{application_id}/acceptance": Call(
             f"/console/repairs/{w.application_id}/acceptance", owner=own, data={"decision": "accept"}

@@ -29,9 +29,18 @@ from services.registry.lists.router import (
     entries_of_enterprise,
     overdue_publications,
     pending_repair_applications,
+    propose_entry,
+    read_entry,
+    reply_to_statement,
     transition_entry,
 )
-from services.registry.lists.schemas import RepairAcceptance, RepairDecision, TransitionRequest
+from services.registry.lists.schemas import (
+    ListEntryCreate,
+    RepairAcceptance,
+    RepairDecision,
+    StatementReply,
+    TransitionRequest,
+)
 from services.registry.warnings.router import list_warnings
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -89,6 +98,8 @@ async def enterprise_page(
     credit = await lookup.credit_answer(session, uscc=enterprise.uscc, rules=rules, now=now)
     events = await list_credit_events(user.principal, enterprise, session, now, None, 50, None)
     entries = await entries_of_enterprise(user.principal, enterprise, session, list_rules, now, None, 50)
+    # each entry with its statements (陈述申辩) and their replies
+    details = [await read_entry(user.principal, e.id, session, list_rules, now) for e in entries.items]
     done = request.query_params.get("done")
     return page(
         request,
@@ -97,9 +108,9 @@ async def enterprise_page(
         enterprise=enterprise,
         credit=credit,
         events=events.items,
-        entries=entries.items,
+        entries=details,
         kinds=[k for k in rules.kinds.values() if "regulator" in k.recorders],
-        done=done if done in ("event", "revoked", "transition") else None,
+        done=done if done in ("event", "revoked", "transition", "proposed", "replied") else None,
     )
 
 
@@ -146,6 +157,47 @@ async def move_entry(
     body = parsed(TransitionRequest, {k: v for k, v in fields.items() if v is not None}, user)
     entry = await transition_entry(user.principal, entry_id, body, session, list_rules, now)
     return RedirectResponse(f"/console/enterprises/{entry.uscc}?done=transition", status_code=303)
+
+
+@router.post("/enterprises/{uscc}/list-entries")
+async def propose(
+    request: Request,
+    user: Regulator,
+    uscc: str,
+    session: SessionDep,
+    rules: RulesDep,
+    list_rules: ListRulesDep,
+    now: NowDep,
+) -> Response:
+    form = await checked_form(request, user, max_files=0)
+    enterprise = await enterprises.get(session, uscc)
+    fields: dict[str, Any] = {
+        k: _text(form, k)
+        for k in ("list", "reason", "legal_basis", "decision_no", "authority", "authority_division")
+    }
+    decided = _text(form, "decided_on")
+    fields["decided_at"] = f"{decided}T00:00:00+08:00" if decided else None
+    fields["uscc"] = enterprise.uscc
+    body = parsed(ListEntryCreate, {k: v for k, v in fields.items() if v is not None}, user)
+    await propose_entry(user.principal, body, session, rules, list_rules, now, Response())
+    return RedirectResponse(f"/console/enterprises/{enterprise.uscc}?done=proposed", status_code=303)
+
+
+@router.post("/list-entries/{entry_id}/statements/{statement_id}/reply")
+async def reply(
+    request: Request,
+    user: Regulator,
+    entry_id: uuid.UUID,
+    statement_id: uuid.UUID,
+    session: SessionDep,
+    list_rules: ListRulesDep,
+    now: NowDep,
+) -> Response:
+    form = await checked_form(request, user, max_files=0)
+    body = parsed(StatementReply, {"reply": _text(form, "reply")}, user)
+    await reply_to_statement(user.principal, entry_id, statement_id, body, session, now)
+    entry = await read_entry(user.principal, entry_id, session, list_rules, now)
+    return RedirectResponse(f"/console/enterprises/{entry.uscc}?done=replied", status_code=303)
 
 
 @router.get("/repairs")
