@@ -7,9 +7,10 @@ import re
 
 import httpx
 
+from tests.complaints.rewards_support import concluded_report, record
 from tests.console_support import csrf_of, sign_in
 from tests.oidc_provider import Provider
-from tests.support import code, complaint_body
+from tests.support import Tokens, code, complaint_body
 
 
 async def _file(console: httpx.AsyncClient, **over: object) -> dict:
@@ -111,3 +112,13 @@ async def test_an_unknown_case_is_a_not_found_page(console: httpx.AsyncClient, p
     await sign_in(console, provider, "zhang")
     answer = await console.get("/console/cases/00000000-0000-0000-0000-000000000000")
     assert answer.status_code == 404 and "未找到" in answer.text
+
+
+async def test_a_case_page_shows_its_reward_once_one_is_recorded(
+    console: httpx.AsyncClient, provider: Provider, tokens: Tokens
+) -> None:
+    report = await concluded_report(console, tokens)
+    assert (await record(console, tokens, report["id"])).status_code == 201
+    await sign_in(console, provider, "zhang")
+    page = (await console.get(f"/console/cases/{report['id']}")).text
+    assert 'id="reward"' in page and "拟奖励金额（元）" in page

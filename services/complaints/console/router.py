@@ -28,6 +28,8 @@ from services.complaints.categories import load_categories
 from services.complaints.console.messages import ACTIONS, SEVERITIES, STATUSES, channel_key
 from services.complaints.dependencies import ContextDep
 from services.complaints.policy import OPEN_STATES
+from services.complaints.rewards import service as rewards
+from services.complaints.rewards.router import out as reward_view
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Handler = Annotated[ConsoleUser, Depends(signed_in(Role.handler))]
@@ -132,6 +134,7 @@ async def _case_page(
     except NotFound as exc:
         raise ConsoleRefusal(404, "not_found_title", None, user) from exc
     complaint = await service.get(session, complaint_id)
+    reward = await rewards.of_complaint(session, complaint_id)
     original = await service.get(session, detail.duplicate_of) if detail.duplicate_of else None
     return page(
         request,
@@ -139,6 +142,7 @@ async def _case_page(
         user=user,
         status=status,
         case=detail,
+        reward=reward_view(reward) if reward else None,
         urgency=urgency(complaint, ctx.now),
         original=original,
         duplicates=await service.duplicates_of(session, complaint_id),
