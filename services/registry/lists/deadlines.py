@@ -9,6 +9,7 @@ it was computed with (`deadlines_calendar`, the calendar file's fingerprint).
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,10 +99,11 @@ async def recompute_open(
     run finds any it missed). The caller commits, or rolls back for a dry run.
     """
     moves: list[Move] = []
-    for model, running, tracked, write in (
+    kinds: tuple[tuple[Any, Any, Tracked, Any], ...] = (
         (ListEntry, _open_entries(now), ENTRY_DEADLINES, write_entry),
         (RepairApplication, RepairApplication.status.in_(OPEN_REPAIR_STATES), REPAIR_DEADLINES, write_repair),
-    ):
+    )
+    for model, running, tracked, write in kinds:
         last_id = None
         while True:
             statement = (
@@ -118,7 +120,7 @@ async def recompute_open(
                 break
             for row in rows:
                 before = snapshot(row, tracked)
-                write(row, list_rules, calendar)  # type: ignore[arg-type]
+                write(row, list_rules, calendar)
                 moves.extend(moves_since(str(row.id), row, tracked, before))
             await session.flush()
             last_id = rows[-1].id
