@@ -132,3 +132,19 @@ async def test_list_deadlines_past_2026_are_provisional_and_move_when_2027_is_lo
     ready = (await client.get("/readyz")).json()["calendar"]
     assert ready["days_covered"] == 366 and ready["warning"] is None
     assert ready["latest_open_deadline"] == "2027-01-22"
+
+
+async def test_calendar_check_says_which_database_it_could_not_read(
+    calendar_file: Path,
+    backend: Backend,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A host that runs the complaints service only: the list deadlines are reported as not checked."""
+    monkeypatch.setenv("COMPLAINTS_DATABASE_URL", backend.complaints_url)
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/missing/registry.db")
+    assert await asyncio.to_thread(main, ["calendar", "check", str(calendar_file)]) == 2
+    report = capsys.readouterr().out
+    assert "0 open complaint deadlines would move" in report
+    assert "NOT CHECKED: the list deadlines" in report

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from services.common.auth import OptionalPrincipalDep, Principal, require_roles
 from services.common.db import SessionDep
-from services.common.errors import Conflict, Forbidden, NotFound, Unauthorized, responses
+from services.common.errors import Conflict, NotFound, responses
 from services.common.pagination import (
     CursorQuery,
     LimitQuery,
@@ -21,6 +21,7 @@ from services.common.pagination import (
 )
 from services.common.roles import Role
 from services.registry.dependencies import NowDep, UsccPathDep
+from services.registry.draws import commit_reveal
 from services.registry.supervision import plans
 from services.registry.supervision.models import InspectionPlan, Inspector, RiskClass
 from services.registry.supervision.rules import load_catalogue
@@ -227,13 +228,7 @@ async def plan_candidates(
     the recomputation needs: each candidate's code and stratum (its risk class when frozen).
     """
     plan = await plans.get_plan(session, plan_id)
-    if plan.status not in ("drawn", "closed"):
-        if actor is None:
-            raise Unauthorized(
-                "the candidates are public once the plan is drawn; until then a token is needed"
-            )
-        if actor.role != Role.regulator:
-            raise Forbidden("the candidates are public once the plan is drawn; until then regulators only")
+    commit_reveal.ensure_may_read_candidates(actor, revealed=plan.status in ("drawn", "closed"))
     await session.refresh(plan, ["candidates"])
     return PlanCandidates(
         plan_id=plan.id,
