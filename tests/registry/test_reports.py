@@ -36,7 +36,10 @@ async def _listed_enterprise(
 
 
 def _text(pdf: bytes) -> str:
-    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages)
+    # pypdf reads fpdf2's CID text with a NUL before each character (its ToUnicode decoding); pdfium not.
+    return "\n".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages).replace(
+        "\x00", ""
+    )
 
 
 def _pdfium_text(pdf: bytes) -> str:

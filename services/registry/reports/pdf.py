@@ -182,9 +182,9 @@ def render(
         for f in d["findings"]:
             pdf.text_line(f"    {_day(f['at'])} {f['finding']}: {f['reason']}", 9)
 
-    pdf.heading("verification")
-    if pdf.get_y() > pdf.h - 80:
+    if pdf.get_y() > pdf.h - 90:
         pdf.add_page()
+    pdf.heading("verification")
     top = pdf.get_y()
     pdf.qr(url, pdf.l_margin, top, 32)
     pdf.set_left_margin(pdf.l_margin + 36)

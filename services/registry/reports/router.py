@@ -132,7 +132,7 @@ async def report_pdf(number: str, actor: Requester, session: SessionDep) -> Resp
     if not allowed:
         raise Forbidden("only regulators, the enterprise itself or the report's requester may fetch it")
     return Response(
-        report.pdf,
+        await service.pdf_of(session, report),
         media_type="application/pdf",
         headers={"Content-Disposition": f'attachment; filename="{report.number}.pdf"'},
     )

@@ -131,6 +131,13 @@ async def get(session: AsyncSession, number: str) -> CreditReport:
     return found
 
 
+async def pdf_of(session: AsyncSession, report: CreditReport) -> bytes:
+    statement = select(CreditReport.pdf).where(
+        CreditReport.uscc == report.uscc, CreditReport.number == report.number
+    )
+    return (await session.execute(statement)).scalar_one()
+
+
 async def verify(
     session: AsyncSession, *, number: str, keys: signing.ReportKeys, rules: RuleSet, now: datetime
 ) -> Verification:
