@@ -38,10 +38,18 @@ def test_a_law_measure_without_a_quote_is_refused() -> None:
         "version": "x",
         "sources": {"gpl": {"title": "政府采购法第二十二条", "quote": "", "missing": True}},
         "measure": [
-            {"id": "m", "use": "bidding", "when": {"list": "black"}, "effect": "restriction", "zh": "", "en": "",
-             "source": "gpl", "status": "law"}
+            {
+                "id": "m",
+                "use": "bidding",
+                "when": {"list": "black"},
+                "effect": "restriction",
+                "zh": "",
+                "en": "",
+                "source": "gpl",
+                "status": "law",
+            }
         ],
-    }  # fmt: skip
+    }
     with pytest.raises(ValueError, match="quoted source"):
         parse(raw)
 

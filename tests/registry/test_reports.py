@@ -9,11 +9,13 @@ from pathlib import Path
 
 import httpx
 import pypdfium2
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI
 from pypdf import PdfReader
 
 from services.common.clock import FrozenClock
+from services.common.devkeys import ensure_key, public_jwk, write_jwks
 from services.registry.reports import signing
 from tests.registry.test_lists import blacklist
 from tests.support import Tokens, code, event_body, register
@@ -177,3 +179,28 @@ async def test_forged_reports_are_refused(
         "/reports/verify", files={"file": ("r.pdf", bytes(tampered), "application/pdf")}
     )
     assert forged.status_code == 200 and "不是本系统出具的文件" in forged.text
+
+
+def test_rotation_keeps_old_reports_verifiable_while_their_key_is_published(tmp_path: Path) -> None:
+    old = ensure_key(tmp_path, signing.REPORTS_KEY_NAME)
+    keys = signing.load_keys(tmp_path / "keys" / f"{signing.REPORTS_KEY_NAME}.pem", old.jwks_path)
+    signed_before = signing.sign(keys, "a report")
+    # step 1: a new signing key, published next to the old one
+    new_pem = tmp_path / "new.pem"
+    new_key = Ed25519PrivateKey.generate()
+    new_pem.write_bytes(
+        new_key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    write_jwks(old.jwks_path, [public_jwk(new_key), public_jwk(old.private_key)])
+    rotated = signing.load_keys(new_pem, old.jwks_path)
+    published = rotated.public_keys()
+    assert signing.check(published, kid=old.kid, text="a report", signature=signed_before) is None
+    assert (
+        signing.check(published, kid=rotated.kid, text="new", signature=signing.sign(rotated, "new")) is None
+    )
+    # step 2: the old key withdrawn — what it signed no longer verifies
+    write_jwks(old.jwks_path, [public_jwk(new_key)])
+    refused = signing.check(rotated.public_keys(), kid=old.kid, text="a report", signature=signed_before)
+    assert refused is not None and "does not publish" in refused

@@ -12,10 +12,10 @@ Use = Literal["government_procurement", "bidding", "licensing", "honours", "noti
 
 class Fact(BaseModel):
     type: Literal["list_entry", "credit_event", "grade", "risk_class"]
-    id: str | None = Field(None, description="the list entry's or credit event's id")
-    value: str | None = Field(None, description="the list, the event's kind, the grade or the class")
-    reference: str | None = Field(None, description="decision number or source reference")
-    date: datetime | None = Field(None, description="listed at / occurred at")
+    id: str | None = Field(default=None, description="the list entry's or credit event's id")
+    value: str | None = Field(default=None, description="the list, the event's kind, the grade or the class")
+    reference: str | None = Field(default=None, description="decision number or source reference")
+    date: datetime | None = Field(default=None, description="listed at / occurred at")
 
 
 class LegalBasis(BaseModel):

@@ -18,7 +18,9 @@ class BatchRequest(BaseModel):
     usccs: list[Annotated[str, Field(pattern=r"^[^\x00]*$")]] = Field(
         min_length=1, description="codes to look up; at most the configured batch size"
     )
-    use: Use | None = Field(None, description="also answer the joint measures for this use, per found code")
+    use: Use | None = Field(
+        default=None, description="also answer the joint measures for this use, per found code"
+    )
 
 
 class BatchItem(BaseModel):
@@ -31,7 +33,9 @@ class BatchItem(BaseModel):
     grade: str | None = None
     rule_version: str | None = None
     lists: list[str] = Field(default=[], description="lists the enterprise is on now: black, red")
-    measures: list[AppliedMeasure] | None = Field(None, description="with `use`: the applicable measures")
+    measures: list[AppliedMeasure] | None = Field(
+        default=None, description="with `use`: the applicable measures"
+    )
 
 
 class BatchAnswer(BaseModel):

@@ -9,7 +9,9 @@ from pydantic import BaseModel, Field
 
 
 class ReportRequest(BaseModel):
-    language: Literal["zh", "en"] = Field("zh", description="the PDF's language (the document is the same)")
+    language: Literal["zh", "en"] = Field(
+        default="zh", description="the PDF's language (the document is the same)"
+    )
 
 
 class ReportOut(BaseModel):
@@ -31,7 +33,7 @@ class ReportOut(BaseModel):
 class ReportVerification(BaseModel):
     number: str
     genuine: bool = Field(description="issued by this registry, signature good under a published key")
-    reason: str | None = Field(None, description="why not genuine")
+    reason: str | None = Field(default=None, description="why not genuine")
     uscc: str | None = None
     name: str | None = None
     issued_at: datetime | None = None
