@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 REPORT_MESSAGES: dict[str, tuple[str, str]] = {
+    "nav_reports": ("报告核验", "Verify a report"),
     "report_title": ("信用报告核验", "Verify a credit report"),
     "report_number_label": ("报告编号", "Report number"),
     "report_number_hint": (

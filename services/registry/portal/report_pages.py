@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from services.common.db import SessionDep
 from services.registry.dependencies import NowDep, RulesDep
 from services.registry.portal.rendering import page
-from services.registry.portal.router import LocaleDep
+from services.registry.portal.router import LocaleDep, _limited, _too_many
 from services.registry.reports import service
 from services.registry.reports.router import verification_view
 
@@ -28,6 +28,10 @@ async def report_form(
     request: Request, locale: LocaleDep, session: SessionDep, rules: RulesDep, now: NowDep, number: str = ""
 ) -> Response:
     """The verification form; with a number, its answer."""
+    if number.strip() and (
+        wait := _limited(request, "public_list", request.app.state.rate_limits["public_list"])
+    ):
+        return _too_many(request, locale, wait)
     result = await _result(request, session, rules, now, number) if number.strip() else None
     return page(
         request, locale, "report.html", private=True, number=number[:64], result=result, file_message=None
@@ -39,6 +43,8 @@ async def report_page(
     number: str, request: Request, locale: LocaleDep, session: SessionDep, rules: RulesDep, now: NowDep
 ) -> Response:
     """What the QR code opens: the report's verification."""
+    if wait := _limited(request, "public_list", request.app.state.rate_limits["public_list"]):
+        return _too_many(request, locale, wait)
     result = await _result(request, session, rules, now, number)
     return page(
         request, locale, "report.html", private=True, number=number[:64], result=result, file_message=None
@@ -50,6 +56,8 @@ async def report_upload(
     request: Request, locale: LocaleDep, session: SessionDep, rules: RulesDep, now: NowDep
 ) -> Response:
     """An uploaded PDF: the issued file byte for byte, or which report it claims to be."""
+    if wait := _limited(request, "public_list", request.app.state.rate_limits["public_list"]):
+        return _too_many(request, locale, wait)
     form = await request.form(max_files=1, max_fields=2)
     upload = form.get("file")
     content = b"" if upload is None or isinstance(upload, str) else await upload.read(MAX_UPLOAD + 1)

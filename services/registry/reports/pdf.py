@@ -8,6 +8,7 @@ run it in a thread.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,9 @@ from typing import Any
 import noto_cjk_sans_otc
 import segno
 from fpdf import FPDF
+
+# fontTools logs each subsetting step at INFO: a dozen lines per report, none of them news.
+logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 FONT_FILE = Path(noto_cjk_sans_otc.__file__).parent / "NotoSansCJK-Regular.ttc"
 FONT_INDEX = 2  # "Noto Sans CJK SC" in the collection (JP 0, KR 1, SC 2, TC 3, HK 4)

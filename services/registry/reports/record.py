@@ -150,20 +150,12 @@ async def measure_records(
     unique = sorted(set(codes))
     if not unique:
         return {}
-    grades = dict(
-        (await session.execute(select(Enterprise.uscc, Enterprise.grade).where(Enterprise.uscc.in_(unique))))
-        .tuples()
-        .all()
+    rows = await session.execute(select(Enterprise.uscc, Enterprise.grade).where(Enterprise.uscc.in_(unique)))
+    grades: dict[str, str] = {row.uscc: row.grade for row in rows}
+    rows = await session.execute(
+        select(RiskClass.uscc, RiskClass.risk_class).where(RiskClass.uscc.in_(unique))
     )
-    classes = dict(
-        (
-            await session.execute(
-                select(RiskClass.uscc, RiskClass.risk_class).where(RiskClass.uscc.in_(unique))
-            )
-        )
-        .tuples()
-        .all()
-    )
+    classes: dict[str, str] = {row.uscc: row.risk_class for row in rows}
     active = await lists.active_entries(session, codes=list(grades), now=now)
     events = (
         await session.execute(

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import Forbidden, responses
+from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.registry.access import log as access
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
@@ -107,7 +108,12 @@ async def report_keys(request: Request) -> dict[str, Any]:
     return _keys(request).published()
 
 
-@router.get("/v1/credit-reports/{number}", response_model=ReportVerification, responses=responses(422))
+@router.get(
+    "/v1/credit-reports/{number}",
+    response_model=ReportVerification,
+    dependencies=[Depends(rate_limited("public_list"))],
+    responses=responses(422, 429),
+)
 async def verify_report(
     number: str, session: SessionDep, rules: RulesDep, now: NowDep, request: Request
 ) -> ReportVerification:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ReportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     language: Literal["zh", "en"] = Field(
         default="zh", description="the PDF's language (the document is the same)"
     )
