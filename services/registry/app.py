@@ -28,9 +28,14 @@ from services.registry.lists.sweeper import periodic_sweep
 from services.registry.partners.dispatch import webhook_dispatch
 from services.registry.partners.router import router as partners_router
 from services.registry.portal.products import router as portal_products_router
+from services.registry.portal.report_pages import router as portal_reports_router
 from services.registry.portal.router import router as portal_router
 from services.registry.portal.supervision_pages import router as supervision_pages
 from services.registry.products.router import router as products_router
+from services.registry.reports import record as report_record
+from services.registry.reports.measures_router import router as measures_router
+from services.registry.reports.router import router as reports_router
+from services.registry.reports.signing import REPORTS_KEY_NAME, load_keys
 from services.registry.settings import RegistrySettings
 from services.registry.standards.reference import load_reference
 from services.registry.standards.router import router as standards_router
@@ -79,7 +84,9 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
     if not settings.is_production:
         ensure_dev_keys(settings.data_dir)
         ensure_key(settings.data_dir, LEDGER_KEY_NAME)
+        ensure_key(settings.data_dir, REPORTS_KEY_NAME)
     assert settings.ledger_key_file is not None
+    assert settings.reports_key_file is not None and settings.reports_jwks_file is not None
     book = load_rule_book(settings.rules_file)
     list_rules = load_list_rules()
     for rules in book.all:
@@ -101,9 +108,12 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             supervision_router,
             inspection_tasks_router,
             warnings_router,
+            reports_router,
+            measures_router,
             supervision_pages,
             portal_router,
             portal_products_router,
+            portal_reports_router,
         ],
         startup=background_tasks(settings),
         state={
@@ -113,6 +123,9 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             "list_rules": list_rules,
             "longest_deadline_days": list_rules.longest_period_days,
             "open_deadlines": lambda session, now: deadlines.latest_open_deadline(session, now=now),
+            "report_keys": load_keys(settings.reports_key_file, settings.reports_jwks_file),
+            # The partner batch's `use` option: measures read features above the batch, wired here.
+            "measures_provider": report_record.measures_for_codes,
             "standards_reference": load_reference(settings.standards_reference_file),
             "clock": clock or SystemClock(),
             "rate_limiter": RateLimiter(),

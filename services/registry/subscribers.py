@@ -46,6 +46,7 @@ from services.registry.events.domain import (
     GradeDue,
     ProductRecorded,
     RepairDecided,
+    ReportIssued,
     SampleDrawn,
     SupervisionRecorded,
 )
@@ -175,6 +176,7 @@ def build_bus(book: RuleBook) -> unit_of_work.Bus:
         (SampleDrawn, "standard.sample_drawn", lambda e: e.sample_id, lambda e: e.details),
         (ProductRecorded, "{e.action}", lambda e: e.subject, lambda e: e.details),
         (SupervisionRecorded, "{e.action}", lambda e: e.subject, lambda e: e.details),
+        (ReportIssued, "credit_report.issued", lambda e: e.number, lambda e: e.details),
     ]
     for kind, action, subject, data in audit:
         bus.subscribe("audit", kind, audited(action, subject, data))

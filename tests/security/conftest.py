@@ -65,6 +65,7 @@ class RegistryWorld:
     notice_id: str
     prefix: str = "6907777"  # a company prefix of `own`
     gtin: str = ""  # an item of `own` under `prefix`
+    report_number: str = ""  # a credit report on `own`, issued by a regulator
 
 
 def gtin_of(body: str) -> str:
@@ -142,7 +143,10 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
     )
     assert item.status_code == 201, item.text
     supervision = await seed_supervision(client, tokens, (served, proposed))
+    report = await client.post(f"/v1/enterprises/{own}/credit-reports", json={}, headers=reg)
+    assert report.status_code == 201, report.text
     return RegistryWorld(
+        report_number=report.json()["number"],
         own=own,
         event_id=event.json()["id"],
         listed_entry=listed_entry,

@@ -1,7 +1,7 @@
 """List deadlines: the calendar they were computed with; provisional flags on push and stop deadlines
 
 Revision ID: e5a9c3d71b28
-Revises: 7c41d2e9a5b0
+Revises: e5a7c3d91b42
 Create Date: 2026-12-02 15:10:00
 
 Plain ADD COLUMN on both databases. Existing rows have no recorded calendar (null): the calendar
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e5a9c3d71b28"
-down_revision: str | None = "7c41d2e9a5b0"
+down_revision: str | None = "e5a7c3d91b42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
