@@ -137,13 +137,15 @@ async def test_list_deadlines_past_2026_are_provisional_and_move_when_2027_is_lo
 async def test_calendar_check_says_which_database_it_could_not_read(
     calendar_file: Path,
     backend: Backend,
-    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A host that runs the complaints service only: the list deadlines are reported as not checked."""
     monkeypatch.setenv("COMPLAINTS_DATABASE_URL", backend.complaints_url)
-    monkeypatch.setenv("REGISTRY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/missing/registry.db")
+    # A database that does not exist on the server the other service uses.
+    monkeypatch.setenv(
+        "REGISTRY_DATABASE_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/qcr_no_such_database"
+    )
     assert await asyncio.to_thread(main, ["calendar", "check", str(calendar_file)]) == 2
     report = capsys.readouterr().out
     assert "0 open complaint deadlines would move" in report
