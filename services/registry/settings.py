@@ -31,7 +31,9 @@ class RegistrySettings(ServiceSettings):
     jwt_service_subjects: list[str] = Field(
         default_factory=lambda: ["complaints"]
     )  # the feed: sub=complaints
-    rules_file: Path = RULES_DIR / "2026.1.toml"
+    # The credit rules: a directory of versioned rules files (each in force from its `effective_from`
+    # day until the next version's; see credit/rulebook.py), or one file to pin a single version.
+    rules_file: Path = RULES_DIR
     batch_max_codes: int = Field(1000, ge=1, le=10000)
     demo_data: bool = False
     # Seconds between in-process expiry sweeps of the lists; 0 leaves it to `qcr lists sweep` (cron).

@@ -162,7 +162,7 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "POST /v1/standards/samples": Call("/v1/standards/samples", json={"n": 1}),
         "GET /v1/standards/samples/{sample_id}": Call(f"/v1/standards/samples/{w.sample_id}"),
         "GET /v1/standards/samples/{sample_id}/candidates": Call(
-            f"/v1/standards/samples/{w.sample_id}/candidates"
+            f"/v1/standards/samples/{w.drawn_sample_id}/candidates"
         ),
         "POST /v1/standards/samples/{sample_id}/draw": Call(f"/v1/standards/samples/{w.sample_id}/draw"),
         "GET /v1/risk-classes": Call("/v1/risk-classes", params={"class": "A"}),
