@@ -6,7 +6,7 @@ OpenID Connect state, PKCE verifier and nonce while signing in, expiry and revoc
 session, not an enterprise's record: keyed by its token hash alone. A new table: nothing to migrate.
 
 Revision ID: e21a7c3b9d40
-Revises: 7c41d2e9a5b0
+Revises: e5a9c3d71b28
 Create Date: 2026-12-02 15:00:00
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 from services.common.db import UTCDateTime
 
 revision: str = "e21a7c3b9d40"
-down_revision: str | None = "7c41d2e9a5b0"
+down_revision: str | None = "e5a9c3d71b28"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
