@@ -26,12 +26,12 @@ from starlette.routing import Route
 from services.common.pagination import encode_cursor
 from services.common.text import search_text
 from services.registry.answers.reads_pg import BATCH, CREDIT, FEED_POSITION, keep_session
-from services.registry.credit.rules import load_rules
+from services.registry.credit.rulebook import load_rule_book
 from services.registry.enterprises.divisions import describe
-from services.registry.settings import RULES_DIR
+from services.registry.settings import RegistrySettings
 
 DSN = os.environ.get("CEILING_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
-RULES = load_rules(RULES_DIR / "2026.1.toml")
+RULES = load_rule_book(RegistrySettings.model_fields["rules_file"].default)
 SEARCH = (
     "SELECT uscc, name, status, grade FROM enterprise WHERE name LIKE $1 ESCAPE '\\' ORDER BY uscc LIMIT 20"
 )
@@ -56,7 +56,7 @@ async def credit(request: Request) -> Response:
         row = await conn.fetchrow(CREDIT, request.path_params["uscc"], now)
     if row is None:
         return _json({"detail": "not found"}, 404)
-    grade = RULES.grade_for(row[3])
+    grade = RULES.in_force(now).grade_for(row[3])
     return _json(
         {
             "uscc": row[0],
@@ -79,6 +79,7 @@ async def credit(request: Request) -> Response:
 
 
 _ABSENT = {"reason": None, "name": None, "status": None, "score": None, "grade": None, "rule_version": None}
+_NO_MEASURES = {"measures": None}
 
 
 async def batch(request: Request) -> Response:
@@ -91,7 +92,7 @@ async def batch(request: Request) -> Response:
     for code in codes:
         r = rows.get(code)
         if r is None:
-            items.append({"uscc": code, "result": "not_found", **_ABSENT, "lists": []})
+            items.append({"uscc": code, "result": "not_found", **_ABSENT, "lists": [], **_NO_MEASURES})
         else:
             items.append(
                 {
@@ -104,6 +105,7 @@ async def batch(request: Request) -> Response:
                     "grade": r[4],
                     "rule_version": r[5],
                     "lists": r[6],
+                    "measures": None,
                 }
             )
     return _json({"items": items, "as_of": now, "feed_cursor": str(horizon)})

@@ -18,9 +18,11 @@ from services.complaints.settings import ComplaintsSettings
 from services.registry.app import create_app as create_registry_app
 from services.registry.database import load_models as registry_models
 from services.registry.settings import RegistrySettings
+from tests.oidc_provider import Provider, running_provider
 from tests.support import (
     Backend,
     Tokens,
+    code,
     drop_pg_database,
     fresh_database_url,
     migrated,
@@ -60,6 +62,19 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
                 drop_pg_database(name)
 
 
+@pytest.fixture(scope="session")
+def provider() -> Iterator[Provider]:
+    """The test OpenID Connect provider on loopback, with the people the console tests sign in as."""
+    with running_provider() as p:
+        p.redirect_uris.add("http://testserver/console/callback")
+        p.add("zhang", role="handler", name="张处理")
+        p.add("li", role="handler", name="李处理")
+        p.add("wang", role="regulator", name="王监管")
+        p.add("dairy", role="enterprise", uscc=code(701), name="乳业公司")
+        p.add("nobody", name="无角色")
+        yield p
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock(NOW)
@@ -75,6 +90,7 @@ def registry_settings(backend: Backend, keys_dir: Path) -> RegistrySettings:
         db_pool_size=5,
         webhooks_enabled=False,
         sweep_interval_seconds=0,  # tests run the sweep when they need it (sweep.runner.tick)
+        calendar_check_seconds=0,  # and the calendar watch (app.state.calendar_watch.run_once)
         webhook_private_targets=True,  # the explicit opt-out: test receivers listen on 127.0.0.1
         search_rate=(1000, 60),
         public_list_rate=(1000, 60),

@@ -13,12 +13,14 @@ class Base(DeclarativeBase):
 def load_models() -> MetaData:
     """Import every table module so the metadata is complete (for Alembic and checks)."""
     from services.registry.access import models as _access  # noqa: F401
+    from services.registry.console import models as _console  # noqa: F401
     from services.registry.credit import models as _credit  # noqa: F401
     from services.registry.enterprises import models as _enterprises  # noqa: F401
     from services.registry.ledger import models as _ledger  # noqa: F401
     from services.registry.lists import models as _lists  # noqa: F401
     from services.registry.partners import models as _partners  # noqa: F401
     from services.registry.products import models as _products  # noqa: F401
+    from services.registry.reports import models as _reports  # noqa: F401
     from services.registry.standards import models as _standards  # noqa: F401
     from services.registry.supervision import models as _supervision  # noqa: F401
     from services.registry.sweep import models as _sweep  # noqa: F401

@@ -21,6 +21,7 @@ LAYERS = [
     "ledger",
     "credit",
     "lists",
+    "measures",
     "standards",
     "partners",
     "answers",
@@ -29,7 +30,9 @@ LAYERS = [
     "products",
     "supervision",
     "warnings",
+    "reports",
     "portal",
+    "console",
 ]
 
 

@@ -12,7 +12,11 @@ import pytest
 from services.common.clock import FrozenClock
 from services.common.gtin import check_digit
 from services.common.roles import Role
+from services.complaints.settings import ComplaintsSettings
+from services.registry.settings import RegistrySettings
 from tests.complaints.rewards_support import concluded_report, record
+from tests.console_support import console_settings
+from tests.oidc_provider import Provider
 from tests.registry.test_lists import act, blacklist, entry_body, propose, repair_body
 from tests.registry.test_standards import standard_body
 from tests.support import Tokens, code, complaint_body, event_body, register
@@ -54,6 +58,7 @@ class RegistryWorld:
     standard_id: str  # a declaration of `own`, with a document
     withdrawable: list[str]  # more declarations of `own`: one per caller, so each may withdraw one
     sample_id: str  # a spot-check draw, committed and not yet drawn
+    drawn_sample_id: str  # another, drawn: its candidates are public
     inspectors: list[str]  # six inspectors in region 45
     draft_plan: str  # an inspection plan awaiting approval
     approved_plan: str  # approved (seed committed), not drawn
@@ -64,6 +69,7 @@ class RegistryWorld:
     notice_id: str
     prefix: str = "6907777"  # a company prefix of `own`
     gtin: str = ""  # an item of `own` under `prefix`
+    report_number: str = ""  # a credit report on `own`, issued by a regulator
 
 
 def gtin_of(body: str) -> str:
@@ -124,6 +130,10 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         declarations.append(declared.json()["id"])
     sample = await client.post("/v1/standards/samples", json={"n": 2}, headers=reg)
     assert sample.status_code == 201, sample.text
+    drawn_sample = await client.post("/v1/standards/samples", json={"n": 1}, headers=reg)
+    assert drawn_sample.status_code == 201, drawn_sample.text
+    drawn = await client.post(f"/v1/standards/samples/{drawn_sample.json()['id']}/draw", headers=reg)
+    assert drawn.status_code == 200, drawn.text
     prefix = await client.post(
         "/v1/company-prefixes",
         json={"prefix": "6907777", "uscc": own, "registered_on": "2026-01-01"},
@@ -137,7 +147,10 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
     )
     assert item.status_code == 201, item.text
     supervision = await seed_supervision(client, tokens, (served, proposed))
+    report = await client.post(f"/v1/enterprises/{own}/credit-reports", json={}, headers=reg)
+    assert report.status_code == 201, report.text
     return RegistryWorld(
+        report_number=report.json()["number"],
         own=own,
         event_id=event.json()["id"],
         listed_entry=listed_entry,
@@ -154,6 +167,7 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         standard_id=declarations[0],
         withdrawable=declarations[1:],
         sample_id=sample.json()["id"],
+        drawn_sample_id=drawn_sample.json()["id"],
         gtin=item.json()["gtin"],
         **supervision,
     )
@@ -246,6 +260,17 @@ async def seed_complaints(client: httpx.AsyncClient, tokens: Tokens) -> Complain
         report_id=report["id"],
         reward_id=reward.json()["id"],
     )
+
+
+@pytest.fixture
+def complaints_settings(complaints_settings: ComplaintsSettings, provider: Provider) -> ComplaintsSettings:
+    """The suite's settings, signing in to the console at the test identity provider."""
+    return console_settings(complaints_settings, provider)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def registry_settings(registry_settings: RegistrySettings, provider: Provider) -> RegistrySettings:
+    return console_settings(registry_settings, provider)  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from services.registry.app import create_app
 from services.registry.settings import RegistrySettings
 from tests.support import Backend, Tokens, code, drop_pg_database, fresh_database_url, running
 
-BEFORE, REVISION = "7c41d2e9a5b0", "e5a7c3b91f24"
+BEFORE, REVISION = "e21a7c3b9d40", "e5a7c3b91f24"
 AT = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 CODES = [code(n) for n in range(1, 61)]  # more than the 50 the old row kept in its JSON column
 

@@ -2,7 +2,7 @@
 a JSON array on SQLite), instead of a row per code in access_log_code
 
 Revision ID: e5a7c3b91f24
-Revises: 7c41d2e9a5b0
+Revises: e21a7c3b9d40
 Create Date: 2026-12-02 15:30:00
 
 Populated data: each lookup's `usccs` (until now its first 50 codes) becomes the full sorted list
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e5a7c3b91f24"
-down_revision: str | None = "7c41d2e9a5b0"
+down_revision: str | None = "e21a7c3b9d40"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

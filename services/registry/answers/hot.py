@@ -98,7 +98,7 @@ async def credit(request: Request) -> Response:
         await state.reads.log_lookup(
             at=now, partner=principal.subject, lookup="single", purpose=purpose or "", codes=[code]
         )
-    body = render.credit_body(row, labels=state.grade_labels, now=now, horizon=horizon)
+    body = render.credit_body(row, rules=state.rule_book.in_force(now), now=now, horizon=horizon)
     return Response(body, media_type=_JSON)
 
 
@@ -158,7 +158,13 @@ async def batch(request: Request) -> Response:
         await state.reads.log_lookup(
             at=now, partner=principal.subject, lookup="batch", purpose=purpose or "", codes=looked_up
         )
-    return Response(render.batch_body(codes, found, missing, now=now, horizon=horizon), media_type=_JSON)
+    measures = None
+    if body.use is not None:  # joint measures: the provider is wired by the app (it reads features above)
+        async with state.read_sessions() as session:
+            measures = await state.measures_provider(session, list(found), body.use, now)
+        measures = {code: [m.model_dump(mode="json") for m in ms] for code, ms in measures.items()}
+    answer = render.batch_body(codes, found, missing, now=now, horizon=horizon, measures=measures)
+    return Response(answer, media_type=_JSON)
 
 
 _search_limit = rate_limited("search")

@@ -23,5 +23,5 @@ async def credit_answer(session: AsyncSession, *, uscc: str, rules: RuleSet, now
     row = await reads_core.credit_row(session, uscc, now)
     if row is None:
         raise NotFound(f"no enterprise with code {uscc}", uscc=uscc)
-    body = render.credit_body(row, labels=render.Labels(rules), now=now, horizon=horizon)
+    body = render.credit_body(row, rules=rules, now=now, horizon=horizon)
     return CreditAnswer.model_validate(orjson.loads(body))

@@ -20,21 +20,25 @@ _OPTIONS = orjson.OPT_UTC_Z
 
 
 class Labels:
-    """The grade label of a score under the rules in force, computed once per score."""
+    """The grade label of a score under a rules version, computed once per version and score."""
 
-    def __init__(self, rules: RuleSet):
-        self.rules = rules
-        self._cache: dict[int, dict[str, str]] = {}
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, int], dict[str, str]] = {}
 
-    def __call__(self, score: int) -> dict[str, str]:
-        label = self._cache.get(score)
+    def __call__(self, rules: RuleSet, score: int) -> dict[str, str]:
+        key = (rules.version, score)
+        label = self._cache.get(key)
         if label is None:
-            grade = self.rules.grade_for(score)
-            label = self._cache[score] = {"zh": grade.zh, "en": grade.en}
+            grade = rules.grade_for(score)
+            label = self._cache[key] = {"zh": grade.zh, "en": grade.en}
         return label
 
 
-def credit_answer(row: CreditRow, *, labels: Labels, now: datetime, horizon: int) -> dict[str, Any]:
+LABELS = Labels()
+
+
+def credit_answer(row: CreditRow, *, rules: RuleSet, now: datetime, horizon: int) -> dict[str, Any]:
+    """The answer's content; the grade label under `rules`, the version in force at `now`."""
     uscc, name, status, score, grade, rule_version, explanation, version, lists = row
     return {
         "uscc": uscc,
@@ -42,7 +46,7 @@ def credit_answer(row: CreditRow, *, labels: Labels, now: datetime, horizon: int
         "status": status,
         "score": score,
         "grade": grade,
-        "grade_label": labels(score),
+        "grade_label": LABELS(rules, score),
         "rule_version": rule_version,
         "lists": [
             {
@@ -62,8 +66,8 @@ def credit_answer(row: CreditRow, *, labels: Labels, now: datetime, horizon: int
     }
 
 
-def credit_body(row: CreditRow, *, labels: Labels, now: datetime, horizon: int) -> bytes:
-    return orjson.dumps(credit_answer(row, labels=labels, now=now, horizon=horizon), option=_OPTIONS)
+def credit_body(row: CreditRow, *, rules: RuleSet, now: datetime, horizon: int) -> bytes:
+    return orjson.dumps(credit_answer(row, rules=rules, now=now, horizon=horizon), option=_OPTIONS)
 
 
 def batch_body(
@@ -73,6 +77,7 @@ def batch_body(
     *,
     now: datetime,
     horizon: int,
+    measures: dict[str, Any] | None = None,
 ) -> bytes:
     """`codes` as normalised with their format error; `not_found` maps a code missing from `found`
     to its check-character error (None: a well-formed code that is not registered)."""
@@ -92,6 +97,7 @@ def batch_body(
                     "grade": row[4],
                     "rule_version": row[5],
                     "lists": row[6],
+                    "measures": measures.get(code) if measures is not None else None,
                 }
             )
             continue
@@ -107,6 +113,7 @@ def batch_body(
                 "grade": None,
                 "rule_version": None,
                 "lists": [],
+                "measures": None,
             }
         )
     return orjson.dumps({"items": items, "as_of": now, "feed_cursor": str(horizon)}, option=_OPTIONS)
