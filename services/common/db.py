@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, Integer, event
+from sqlalchemy import BigInteger, DateTime, Integer, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -140,3 +141,21 @@ def insert_ignoring_conflicts(session: AsyncSession, table: Any, index_elements:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+
+async def lock_keys(executor: AsyncSession | AsyncConnection, namespace: str, keys: Sequence[str]) -> None:
+    """Serialise writers of registry-wide unique keys until the transaction ends.
+
+    A unique index on a column other than the distribution key cannot exist on a table distributed
+    by uscc (Citus); a writer that must keep such a key unique (a company prefix, a GTIN) takes this
+    lock on it, then checks, then writes. Advisory locks on PostgreSQL (on Citus, taken on the
+    coordinator, which every write passes through); SQLite has one writer, so nothing to do.
+    """
+    dialect = executor.bind.dialect if isinstance(executor, AsyncSession) else executor.dialect
+    if dialect.name != "postgresql" or not keys:
+        return
+    await executor.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(CAST(:keys AS text[])) AS k"),
+        {"keys": sorted(f"{namespace}:{k}" for k in set(keys))},
+    )
