@@ -107,3 +107,17 @@ class AuditCheckpoint(Base):
     root: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(Text)
+
+
+class FeedHorizon(Base):
+    """How far a log ('change' or 'audit') is numbered and committed everywhere: readers stop here.
+
+    The sequencer writes it in its own transaction after the numbering one has committed, so on a
+    sharded database (Citus: a commit reaches the shards one after another) every position up to the
+    horizon is visible on every shard before any reader is told about it (ledger/feed.py).
+    """
+
+    __tablename__ = "feed_horizon"
+
+    log: Mapped[str] = mapped_column(String(8), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger)
