@@ -31,11 +31,22 @@ def _exists(conn: Connection, table: str) -> bool:
     return conn.execute(text("SELECT to_regclass(:t) IS NOT NULL"), {"t": table}).scalar_one()
 
 
-def _placed(conn: Connection, table: str) -> bool:
-    found = conn.execute(
-        text("SELECT count(*) FROM pg_dist_partition WHERE logicalrelid = to_regclass(:t)"), {"t": table}
-    ).scalar_one()
-    return bool(found)
+def _placed(conn: Connection, table: str) -> str | None:
+    """'distributed', 'reference', or None: not placed, or only a citus local table.
+
+    Citus turns local tables that refer to a reference table (and the tables connected to them by
+    foreign keys) into "citus local tables" by itself; those are still to be distributed.
+    """
+    row = conn.execute(
+        text("SELECT partmethod, repmodel FROM pg_dist_partition WHERE logicalrelid = to_regclass(:t)"),
+        {"t": table},
+    ).one_or_none()
+    if row is None:
+        return None
+    method, model = str(row[0]), str(row[1])
+    if method == "h":
+        return "distributed"
+    return "reference" if model == "t" else None
 
 
 def distribute_table(conn: Connection, table: str) -> str | None:
@@ -45,7 +56,8 @@ def distribute_table(conn: Connection, table: str) -> str | None:
     """
     if not has_citus(conn) or not _exists(conn, table):
         return None
-    if _placed(conn, table):
+    wanted = "reference" if table in REFERENCE else "distributed" if table in DISTRIBUTED else None
+    if wanted is not None and _placed(conn, table) == wanted:
         return "already"
     # Tables with foreign keys between them are placed in one transaction: Citus needs its
     # sequential mode for that (one connection per worker, so the keys see each other's shards).
@@ -62,21 +74,42 @@ def distribute_table(conn: Connection, table: str) -> str | None:
         kind = "distributed"
     else:
         return None  # local: stays on the coordinator
-    # The rows were copied into the shards; the coordinator's own copy is no longer read.
-    conn.execute(text("SELECT truncate_local_data_after_distributing_table(:t)"), {"t": table})
     return kind
 
 
+def _keys_to_reference_tables(conn: Connection) -> list[tuple[str, str, str]]:
+    """(table, constraint, definition) of foreign keys from tables to distribute to tables that will
+    be reference tables but are not yet."""
+    rows = conn.execute(
+        text(
+            "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid), confrelid::regclass::text "
+            "FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
+        )
+    ).all()
+    return [
+        (table, name, definition)
+        for table, name, definition, parent in rows
+        if table in DISTRIBUTED and parent in REFERENCE and _placed(conn, parent) != "reference"
+    ]
+
+
 def distribute(conn: Connection, metadata: MetaData) -> Placed:
-    """Place every registry table, parents before the tables whose foreign keys refer to them."""
+    """Place every registry table, parents before the tables whose foreign keys refer to them.
+
+    The distributed tables go first. Their foreign keys to future reference tables are set aside
+    meanwhile and added back at the end: made first, a reference table would turn every local table
+    connected to it by foreign keys (enterprise included) into a citus local table, which cannot then
+    be distributed while the others still refer to it.
+    """
     placed = Placed()
     if not has_citus(conn):
         return placed
+    set_aside = _keys_to_reference_tables(conn)
+    for table, name, _definition in set_aside:
+        conn.execute(text(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"'))
     order = [t.name for t in metadata.sorted_tables]
-    # Reference tables first (distributed tables refer to them), then the colocation anchor.
-    names = [t for t in order if t in REFERENCE] + [COLOCATE_WITH] + [
-        t for t in order if t in DISTRIBUTED and t != COLOCATE_WITH
-    ]
+    names = [COLOCATE_WITH] + [t for t in order if t in DISTRIBUTED and t != COLOCATE_WITH]
+    names += [t for t in order if t in REFERENCE]
     for table in names:
         kind = distribute_table(conn, table)
         if kind == "distributed":
@@ -85,4 +118,9 @@ def distribute(conn: Connection, metadata: MetaData) -> Placed:
             placed.reference.append(table)
         elif kind == "already":
             placed.already.append(table)
+    for table, name, definition in set_aside:
+        conn.execute(text(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}'))
+    # The rows were copied into the shards; the coordinator's own copies are no longer read.
+    for table in reversed([t for t in names if t in placed.distributed or t in placed.reference]):
+        conn.execute(text("SELECT truncate_local_data_after_distributing_table(:t)"), {"t": table})
     return placed
