@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, Integer, event, text
+from sqlalchemy import BigInteger, DateTime, Integer, event, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -143,7 +143,6 @@ def insert_ignoring_conflicts(session: AsyncSession, table: Any, index_elements:
     return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
 
 
-
 async def lock_keys(executor: AsyncSession | AsyncConnection, namespace: str, keys: Sequence[str]) -> None:
     """Serialise writers of registry-wide unique keys until the transaction ends.
 
@@ -159,3 +158,25 @@ async def lock_keys(executor: AsyncSession | AsyncConnection, namespace: str, ke
         text("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(CAST(:keys AS text[])) AS k"),
         {"keys": sorted(f"{namespace}:{k}" for k in set(keys))},
     )
+
+
+async def by_id(
+    session: AsyncSession, model: Any, id_: Any, *, uscc: str | None = None, for_update: bool = False
+) -> Any:
+    """The row of a per-enterprise table with this id, or None; locked by (uscc, id) if asked.
+
+    Keys are (uscc, id) so a table can be distributed by uscc: a lock names the enterprise too, so
+    it is taken on one shard. Without the code at hand it is read first (the code never changes).
+    """
+    statement = select(model).where(model.id == id_)
+    if uscc is not None:
+        statement = statement.where(model.uscc == uscc)
+    if not for_update:
+        return (await session.execute(statement)).scalar_one_or_none()
+    if uscc is None:
+        uscc = (await session.execute(select(model.uscc).where(model.id == id_))).scalar_one_or_none()
+        if uscc is None:
+            return None
+        statement = statement.where(model.uscc == uscc)
+    locked = statement.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(locked)).scalar_one_or_none()

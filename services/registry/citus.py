@@ -82,8 +82,9 @@ def _keys_to_reference_tables(conn: Connection) -> list[tuple[str, str, str]]:
     be reference tables but are not yet."""
     rows = conn.execute(
         text(
-            "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid), confrelid::regclass::text "
-            "FROM pg_constraint WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
+            "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid), "
+            "confrelid::regclass::text FROM pg_constraint "
+            "WHERE contype = 'f' AND connamespace = 'public'::regnamespace"
         )
     ).all()
     return [

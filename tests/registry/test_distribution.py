@@ -61,9 +61,14 @@ WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NO
 async def problems(conn: AsyncConnection) -> list[str]:
     """Everything in the connected schema that would stop it distributing as distribution.py says."""
     tables = set((await conn.execute(text(_TABLES))).scalars())
-    found = [f"table {t}: not placed in services/registry/distribution.py" for t in sorted(tables)
-             if distribution.classification(t) is None]
-    keys = [Key(r[0], r[1], r[2], tuple(r[3]), r[4], tuple(r[5])) for r in (await conn.execute(text(_KEYS))).all()]
+    found = [
+        f"table {t}: not placed in services/registry/distribution.py"
+        for t in sorted(tables)
+        if distribution.classification(t) is None
+    ]
+    keys = [
+        Key(r[0], r[1], r[2], tuple(r[3]), r[4], tuple(r[5])) for r in (await conn.execute(text(_KEYS))).all()
+    ]
     for key in keys:
         place = distribution.classification(key.table)
         column = distribution.DISTRIBUTED.get(key.table)
@@ -75,7 +80,9 @@ async def problems(conn: AsyncConnection) -> list[str]:
                 if pairs.get(column or "") != parent_column:
                     found.append(f"{key.table}.{key.name}: foreign key to {key.parent} without {column}")
             elif place == "distributed" and parent_place != "reference":
-                found.append(f"{key.table}.{key.name}: a distributed table may refer to a reference table only")
+                found.append(
+                    f"{key.table}.{key.name}: a distributed table may refer to a reference table only"
+                )
             elif place == "reference" and parent_place != "reference":
                 found.append(f"{key.table}.{key.name}: a reference table may refer to reference tables only")
             elif place == "local" and parent_place == "distributed":
@@ -164,7 +171,7 @@ def test_the_cluster_places_the_tables_as_classified(backend: Backend) -> None:
         assert placed is None
         return
     expected = {t: ("h", c) for t, c in distribution.DISTRIBUTED.items()}
-    expected |= {t: ("n", None) for t in distribution.REFERENCE}
+    expected |= dict.fromkeys(distribution.REFERENCE, ("n", None))
     assert placed == expected
 
 
@@ -172,7 +179,9 @@ async def _placement(url: str) -> dict[str, tuple[str, str | None]] | None:
     engine = create_async_engine(url)
     try:
         async with engine.connect() as conn:
-            if not (await conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'citus'"))).scalar():
+            if not (
+                await conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'citus'"))
+            ).scalar():
                 return None
             rows = await conn.execute(
                 text(

@@ -224,7 +224,9 @@ def _horizon() -> None:
         sa.Column("position", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("log", name=op.f("pk_feed_horizon")),
     )
-    op.execute("INSERT INTO feed_horizon (log, position) SELECT 'change', COALESCE(max(position), 0) FROM change")
+    op.execute(
+        "INSERT INTO feed_horizon (log, position) SELECT 'change', COALESCE(max(position), 0) FROM change"
+    )
     op.execute(
         "INSERT INTO feed_horizon (log, position) SELECT 'audit', COALESCE(max(position), 0) FROM audit_entry"
     )

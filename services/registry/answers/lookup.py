@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import NotFound
 from services.registry.credit.rules import RuleSet
 from services.registry.credit.schemas import CreditAnswer, ExplanationItem, ListStatus
 from services.registry.enterprises.models import Enterprise
-from services.registry.ledger.models import Change
+from services.registry.ledger import feed
 from services.registry.lists import service as lists
 
 _ROW = select(
@@ -29,12 +29,14 @@ _ROW = select(
     Enterprise.grade,
     Enterprise.rule_version,
     Enterprise.explanation,
-    select(func.coalesce(func.max(Change.position), 0)).scalar_subquery().label("feed_cursor"),
+    # The feed's published horizon (one row), not a max over every shard's changes.
+    feed.horizon().label("feed_cursor"),
 )
 
 
 async def credit_answer(session: AsyncSession, *, uscc: str, rules: RuleSet, now: datetime) -> CreditAnswer:
-    # The cursor is read in the same statement (one snapshot) as the row it describes.
+    # The cursor is read in the same statement as the row it describes (on Citus the horizon first:
+    # everything up to it committed before the row was read).
     row = (await session.execute(_ROW.where(Enterprise.uscc == uscc))).first()
     if row is None:
         raise NotFound(f"no enterprise with code {uscc}", uscc=uscc)

@@ -32,6 +32,9 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from services.common.db import BigId, UTCDateTime
 from services.registry.database import Base
 
+# The composite key a per-declaration row refers to (tables are distributed by uscc).
+DECLARATION_KEY = ["standard_declaration.uscc", "standard_declaration.id"]
+
 
 class StandardDeclaration(Base):
     """One standard an enterprise declares it follows; its content is in its versions."""
@@ -121,7 +124,7 @@ class StandardVersion(Base):
     __table_args__ = (
         PrimaryKeyConstraint("uscc", "id"),
         UniqueConstraint("uscc", "declaration_id", "version"),
-        ForeignKeyConstraint(["uscc", "declaration_id"], ["standard_declaration.uscc", "standard_declaration.id"]),
+        ForeignKeyConstraint(["uscc", "declaration_id"], DECLARATION_KEY),
         ForeignKeyConstraint(["uscc", "document_id"], ["standard_document.uscc", "standard_document.id"]),
     )
 
@@ -158,7 +161,7 @@ class StandardFlag(Base):
     __table_args__ = (
         PrimaryKeyConstraint("uscc", "id"),
         UniqueConstraint("uscc", "declaration_id", "number"),
-        ForeignKeyConstraint(["uscc", "declaration_id"], ["standard_declaration.uscc", "standard_declaration.id"]),
+        ForeignKeyConstraint(["uscc", "declaration_id"], DECLARATION_KEY),
         ForeignKeyConstraint(["uscc", "credit_event_id"], ["credit_event.uscc", "credit_event.id"]),
         Index("ix_standard_flag_correction_due_on", "correction_due_on"),
     )
@@ -203,6 +206,6 @@ class StandardSampled(Base):
 
     __table_args__ = (
         PrimaryKeyConstraint("uscc", "sample_id", "declaration_id"),
-        ForeignKeyConstraint(["uscc", "declaration_id"], ["standard_declaration.uscc", "standard_declaration.id"]),
+        ForeignKeyConstraint(["uscc", "declaration_id"], DECLARATION_KEY),
         Index("ix_standard_sampled_declaration_id_sampled_at", "declaration_id", "sampled_at"),
     )

@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import by_id
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.pagination import keyset_after
 from services.registry.credit import service as credit
@@ -335,10 +336,7 @@ async def publish(
 async def get_declaration(
     session: AsyncSession, declaration_id: uuid.UUID, *, for_update: bool = False
 ) -> StandardDeclaration:
-    statement = select(StandardDeclaration).where(StandardDeclaration.id == declaration_id)
-    if for_update:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    declaration = (await session.execute(statement)).scalar_one_or_none()
+    declaration = await by_id(session, StandardDeclaration, declaration_id, for_update=for_update)
     if declaration is None:
         raise NotFound(f"no standard declaration {declaration_id}")
     return declaration
@@ -374,7 +372,7 @@ async def revise(
     )
     if document is None:
         current = await _version_row(session, declaration.id, declaration.current_version)
-        document = await session.get(StandardDocument, current.document_id) if current.document_id else None
+        document = await _document(session, current)
     number = declaration.current_version + 1
     version = _version(
         declaration,
@@ -477,8 +475,13 @@ async def version_of(
     session: AsyncSession, declaration_id: uuid.UUID, number: int
 ) -> tuple[StandardVersion, StandardDocument | None]:
     version = await _version_row(session, declaration_id, number)
-    document = await session.get(StandardDocument, version.document_id) if version.document_id else None
-    return version, document
+    return version, await _document(session, version)
+
+
+async def _document(session: AsyncSession, version: StandardVersion) -> StandardDocument | None:
+    if version.document_id is None:
+        return None
+    return await by_id(session, StandardDocument, version.document_id, uscc=version.uscc)
 
 
 async def versions_of(
