@@ -166,6 +166,8 @@ async def _wipe_once(engine: AsyncEngine, metadata: MetaData) -> None:
             (await conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'citus'"))).scalar()
         )
         if citus:  # TRUNCATE locks and commits on every shard; deleting a test's few rows is quicker
+            # (one connection per worker, so reference tables may be written after the shards)
+            await conn.execute(text("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"))
             for table in tables:
                 await conn.execute(table.delete())
         elif conn.dialect.name == "postgresql":

@@ -180,3 +180,15 @@ async def by_id(
         statement = statement.where(model.uscc == uscc)
     locked = statement.with_for_update().execution_options(populate_existing=True)
     return (await session.execute(locked)).scalar_one_or_none()
+
+
+async def one_connection_per_node(session: AsyncSession) -> None:
+    """On Citus, run this transaction's multi-shard queries over one connection per node.
+
+    A transaction that reads many shards in parallel and then writes a reference table (a draw's
+    candidates, then the draw) is refused otherwise: the write must see what every parallel
+    connection saw. On plain PostgreSQL `citus.*` is only a placeholder setting; SQLite: nothing.
+    Call it first in the transaction.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"))

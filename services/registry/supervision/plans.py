@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import one_connection_per_node
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.registry.draws import commit_reveal
 from services.registry.enterprises.models import Enterprise
@@ -175,6 +176,7 @@ async def approve(
     session: AsyncSession, *, plan_id: uuid.UUID, actor: Principal, now: datetime
 ) -> InspectionPlan:
     """Freeze candidates and quotas and commit to a server seed: only its SHA-256 is published."""
+    await one_connection_per_node(session)  # many shards read, then a reference table written
     plan = await get_plan(session, plan_id, for_update=True)
     if plan.status != "draft":
         raise Conflict(
@@ -230,6 +232,7 @@ async def draw(
     session: AsyncSession, *, plan_id: uuid.UUID, actor: Principal, now: datetime
 ) -> InspectionPlan:
     """Reveal the seed, draw, and make a task with its inspectors for each drawn enterprise."""
+    await one_connection_per_node(session)
     plan = await get_plan(session, plan_id, for_update=True)
     if plan.status != "approved":
         raise Conflict(
