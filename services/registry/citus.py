@@ -125,3 +125,23 @@ def distribute(conn: Connection, metadata: MetaData) -> Placed:
     for table in reversed([t for t in names if t in placed.distributed or t in placed.reference]):
         conn.execute(text("SELECT truncate_local_data_after_distributing_table(:t)"), {"t": table})
     return placed
+
+
+def register_nodes(
+    conn: Connection, *, coordinator: tuple[str, int] | None, workers: list[tuple[str, int]]
+) -> int:
+    """Register the coordinator's own address and the workers (each once); returns how many were new."""
+    known = {
+        (str(h), int(p)) for h, p in conn.execute(text("SELECT nodename, nodeport FROM pg_dist_node")).all()
+    }
+    added = 0
+    if coordinator is not None and coordinator not in known:
+        conn.execute(
+            text("SELECT citus_set_coordinator_host(:h, :p)"), {"h": coordinator[0], "p": coordinator[1]}
+        )
+        added += 1
+    for host, port in workers:
+        if (host, port) not in known:
+            conn.execute(text("SELECT citus_add_node(:h, :p)"), {"h": host, "p": port})
+            added += 1
+    return added
