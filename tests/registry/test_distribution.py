@@ -193,3 +193,23 @@ async def _placement(url: str) -> dict[str, tuple[str, str | None]] | None:
             return {r[0]: (r[1], r[2]) for r in rows.all()}
     finally:
         await engine.dispose()
+
+
+@pytest.mark.parametrize("backend", POSTGRES_BACKENDS, indirect=True)
+def test_qcr_citus_distribute_places_nothing_twice(
+    backend: Backend, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The migrations placed everything already; the command confirms it (plain PostgreSQL: refused)."""
+    from services.cli.citus import _distribute
+
+    status = asyncio.run(_distribute(backend.registry_url, coordinator=None, workers=[]))
+    out = capsys.readouterr().out
+    if backend.name != "citus":
+        assert (status, out.strip()) == (
+            1,
+            "citus: the registry database has no citus extension; nothing to distribute",
+        )
+        return
+    placed = len(distribution.DISTRIBUTED) + len(distribution.REFERENCE)
+    assert status == 0
+    assert out.strip() == f"citus: 0 tables distributed by uscc, 0 reference tables, {placed} already placed"
