@@ -42,6 +42,7 @@ async def create_plan(
     targets: Sequence[str] = (),
     warning_id: uuid.UUID | None = None,
 ) -> InspectionPlan:
+    await one_connection_per_node(session)  # a reference table written (after reads, for a warning's)
     rules = load_rules()
     catalogue = load_catalogue()
     unknown = [c for c in data.categories if catalogue.get(c) is None]
