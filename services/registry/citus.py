@@ -38,7 +38,10 @@ def _placed(conn: Connection, table: str) -> str | None:
     foreign keys) into "citus local tables" by itself; those are still to be distributed.
     """
     row = conn.execute(
-        text("SELECT partmethod::text, repmodel::text FROM pg_dist_partition WHERE logicalrelid = to_regclass(:t)"),
+        text(
+            "SELECT partmethod::text, repmodel::text FROM pg_dist_partition "
+            "WHERE logicalrelid = to_regclass(:t)"
+        ),
         {"t": table},
     ).one_or_none()
     if row is None:
