@@ -132,9 +132,12 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 
 
-def insert_ignoring_conflicts(session: AsyncSession, table: Any, index_elements: list[str]) -> Any:
-    """`INSERT … ON CONFLICT (…) DO NOTHING` for the session's dialect."""
-    if session.bind.dialect.name == "postgresql":
+def insert_ignoring_conflicts(
+    session: AsyncSession | AsyncConnection, table: Any, index_elements: list[str]
+) -> Any:
+    """`INSERT … ON CONFLICT (…) DO NOTHING` for the session's (or connection's) dialect."""
+    dialect = session.bind.dialect if isinstance(session, AsyncSession) else session.dialect
+    if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)

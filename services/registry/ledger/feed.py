@@ -23,9 +23,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.common.db import insert_ignoring_conflicts
 from services.registry.ledger.models import AuditEntry, Change, FeedHorizon
 
 FEED_KINDS = (
@@ -81,11 +82,10 @@ async def _publish(conn: AsyncConnection) -> None:
     for log, model in (("change", Change), ("audit", AuditEntry)):
         highest = select(func.coalesce(func.max(model.__table__.c.position), 0))
         end = (await conn.execute(highest)).scalar_one()
-        known = (await conn.execute(select(table.c.position).where(table.c.log == log))).scalar_one_or_none()
-        if known is None:
-            await conn.execute(insert(table).values(log=log, position=end))
-        elif known < end:
-            await conn.execute(update(table).where(table.c.log == log).values(position=end))
+        await conn.execute(insert_ignoring_conflicts(conn, table, ["log"]).values(log=log, position=0))
+        await conn.execute(
+            update(table).where(table.c.log == log, table.c.position < end).values(position=end)
+        )
 
 
 async def sequence(sessions: async_sessionmaker[AsyncSession]) -> int:
