@@ -42,6 +42,7 @@ DISTRIBUTED: Mapping[str, str] = {
     "company_prefix": "uscc",
     "product": "uscc",
     "inspection_task": "uscc",
+    "credit_report": "uscc",
     "task_inspector": "uscc",
     "change": "uscc",
     "audit_entry": "chain",

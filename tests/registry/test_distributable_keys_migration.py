@@ -21,7 +21,7 @@ from services.registry.lists.models import ListEntry, ListTransition, RepairAppl
 from services.registry.standards.models import StandardDeclaration, StandardFlag, StandardVersion
 from tests.support import Backend, code, drop_database, fresh_database_url
 
-BEFORE = "7c41d2e9a5b0"
+BEFORE = "e5a9c3d71b28"  # the revision before distributable keys
 AT = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 CODES = [code(n) for n in range(1, 4)]
 

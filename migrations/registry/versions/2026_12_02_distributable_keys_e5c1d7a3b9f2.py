@@ -1,7 +1,7 @@
 """distributable keys: every per-enterprise key includes the enterprise's code; the feed horizon
 
 Revision ID: e5c1d7a3b9f2
-Revises: 7c41d2e9a5b0
+Revises: e5a9c3d71b28
 Create Date: 2026-12-02 15:00:00
 
 Primary keys become (uscc, id) (audit entries: (chain, seq)), unique constraints and foreign keys
@@ -28,7 +28,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e5c1d7a3b9f2"
-down_revision: str | None = "7c41d2e9a5b0"
+down_revision: str | None = "e5a9c3d71b28"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
