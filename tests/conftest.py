@@ -53,10 +53,16 @@ BACKENDS = ["sqlite", "postgresql", *(["citus"] if CITUS_DSN else [])]
 CITUS_TESTED = ("tests/registry/",)  # the registry's database tests; nothing else is distributed
 
 
-def pytest_report_header() -> str | None:
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line, also under -q: whether the registry's tests ran on a Citus cluster."""
     if CITUS_DSN:
-        return f"citus: the registry's database tests also run on the cluster at {CITUS_DSN}"
-    return "citus: not tested (set QCR_TEST_CITUS_DSN to a coordinator with workers registered)"
+        terminalreporter.write_line(
+            f"citus: the registry's database tests also ran on the cluster at {CITUS_DSN}"
+        )
+    else:
+        terminalreporter.write_line(
+            "citus: not tested (set QCR_TEST_CITUS_DSN to a coordinator with workers registered)"
+        )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
