@@ -1,4 +1,9 @@
-"""Fixtures: every database test runs on SQLite and on the real PostgreSQL (never skipped)."""
+"""Fixtures: every database test runs on SQLite and on the real PostgreSQL (never skipped).
+
+With QCR_TEST_CITUS_DSN set (a Citus coordinator whose workers are registered), the registry's
+database tests (tests/registry) also run with the registry database on a fresh database of that
+cluster, distributed by the migrations (`citus` backend); the complaints database stays on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +25,11 @@ from services.registry.database import load_models as registry_models
 from services.registry.settings import RegistrySettings
 from tests.oidc_provider import Provider, running_provider
 from tests.support import (
+    CITUS_DSN,
     Backend,
     Tokens,
     code,
-    drop_pg_database,
+    drop_database,
     fresh_database_url,
     migrated,
     running,
@@ -45,11 +51,40 @@ def tokens(keys_dir: Path) -> Tokens:
     return Tokens(keys_dir)
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+BACKENDS = ["sqlite", "postgresql", *(["citus"] if CITUS_DSN else [])]
+CITUS_TESTED = ("tests/registry/",)  # the registry's database tests; nothing else is distributed
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line, also under -q: whether the registry's tests ran on a Citus cluster."""
+    if CITUS_DSN:
+        terminalreporter.write_line(
+            f"citus: the registry's database tests also ran on the cluster at {CITUS_DSN}"
+        )
+    else:
+        terminalreporter.write_line(
+            "citus: not tested (set QCR_TEST_CITUS_DSN to a coordinator with workers registered)"
+        )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The citus backend runs only the registry's tests."""
+    kept, dropped = [], []
+    for item in items:
+        on_citus = "citus" in getattr(getattr(item, "callspec", None), "params", {}).get("backend", "")
+        where = item.nodeid.replace("\\", "/")
+        (dropped if on_citus and not where.startswith(CITUS_TESTED) else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
     tmp = tmp_path_factory.mktemp(f"db-{request.param}")
     registry_url, registry_db = fresh_database_url(request.param, tmp, "registry")
-    complaints_url, complaints_db = fresh_database_url(request.param, tmp, "complaints")
+    complaints_backend = "postgresql" if request.param == "citus" else request.param
+    complaints_url, complaints_db = fresh_database_url(complaints_backend, tmp, "complaints")
     try:
         yield Backend(
             request.param,
@@ -57,9 +92,10 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             migrated("complaints", complaints_url),
         )
     finally:
-        for name in (registry_db, complaints_db):
-            if name:
-                drop_pg_database(name)
+        if registry_db:
+            drop_database(request.param, registry_db)
+        if complaints_db:
+            drop_database(complaints_backend, complaints_db)
 
 
 @pytest.fixture(scope="session")

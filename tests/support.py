@@ -22,6 +22,8 @@ from services.common import migrate
 from services.common.roles import Role
 
 PG_ADMIN_DSN = os.environ.get("QCR_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+# A Citus coordinator with its workers registered (in its `postgres` database); unset: not tested.
+CITUS_DSN = os.environ.get("QCR_TEST_CITUS_DSN", "")
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,80 @@ def fresh_database_url(backend_name: str, tmp: Path, label: str) -> tuple[str, s
     """A new empty database; returns (url, pg database name to drop later or None)."""
     if backend_name == "sqlite":
         return f"sqlite+aiosqlite:///{tmp / (label + '-' + uuid.uuid4().hex[:6] + '.db')}", None
+    if backend_name == "citus":
+        name = asyncio.run(_create_citus_database(label))
+        return citus_url(name), name
     name = create_pg_database(label)
     return pg_url(name), name
+
+
+def drop_database(backend_name: str, name: str) -> None:
+    if backend_name == "citus":
+        asyncio.run(_drop_citus_database(name))
+    else:
+        drop_pg_database(name)
+
+
+def citus_url(database: str) -> str:
+    base = CITUS_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return f"{base}/{database}"
+
+
+def _dsn_at(host: str, port: int, database: str) -> str:
+    user = CITUS_DSN.split("://", 1)[1].split("@", 1)[0] if "@" in CITUS_DSN else "postgres"
+    return f"postgresql://{user}@{host}:{port}/{database}"
+
+
+async def _citus_nodes() -> tuple[tuple[str, int], list[tuple[str, int]]]:
+    """(coordinator, workers) as registered in the coordinator's `postgres` database."""
+    connection = await asyncpg.connect(CITUS_DSN, timeout=10)
+    try:
+        rows = await connection.fetch("SELECT nodename, nodeport, groupid FROM pg_dist_node WHERE isactive")
+    finally:
+        await connection.close()
+    coordinator = next(((r["nodename"], r["nodeport"]) for r in rows if r["groupid"] == 0), None)
+    if coordinator is None:
+        host_port = CITUS_DSN.split("@", 1)[-1].split("/", 1)[0]
+        host, _, port = host_port.partition(":")
+        coordinator = (host, int(port or 5432))
+    return coordinator, [(r["nodename"], r["nodeport"]) for r in rows if r["groupid"] != 0]
+
+
+async def _create_citus_database(label: str) -> str:
+    """A new database on the coordinator and on every worker, with the workers registered in it."""
+    name = f"qcr_test_{label}_{uuid.uuid4().hex[:10]}"
+    coordinator, workers = await _citus_nodes()
+    for host, port in [coordinator, *workers]:
+        admin = await asyncpg.connect(_dsn_at(host, port, "postgres"), timeout=10)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        fresh = await asyncpg.connect(_dsn_at(host, port, name), timeout=10)
+        try:
+            await fresh.execute("CREATE EXTENSION citus")
+        finally:
+            await fresh.close()
+    connection = await asyncpg.connect(_dsn_at(*coordinator, name), timeout=10)
+    try:
+        # Few shards: the tests hold a handful of rows, and every wipe touches every shard.
+        await connection.execute(f'ALTER DATABASE "{name}" SET citus.shard_count = 4')
+        await connection.execute("SELECT citus_set_coordinator_host($1, $2)", coordinator[0], coordinator[1])
+        for host, port in workers:
+            await connection.execute("SELECT citus_add_node($1, $2)", host, port)
+    finally:
+        await connection.close()
+    return name
+
+
+async def _drop_citus_database(name: str) -> None:
+    coordinator, workers = await _citus_nodes()
+    for host, port in [coordinator, *workers]:
+        admin = await asyncpg.connect(_dsn_at(host, port, "postgres"), timeout=10)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
 
 
 def migrated(service: str, url: str) -> str:
@@ -88,7 +162,15 @@ async def wipe(engine: AsyncEngine, metadata: MetaData) -> None:
 async def _wipe_once(engine: AsyncEngine, metadata: MetaData) -> None:
     async with engine.begin() as conn:
         tables = list(reversed(metadata.sorted_tables))
-        if conn.dialect.name == "postgresql":
+        citus = conn.dialect.name == "postgresql" and bool(
+            (await conn.execute(text("SELECT count(*) FROM pg_extension WHERE extname = 'citus'"))).scalar()
+        )
+        if citus:  # TRUNCATE locks and commits on every shard; deleting a test's few rows is quicker
+            # (one connection per worker, so reference tables may be written after the shards)
+            await conn.execute(text("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"))
+            for table in tables:
+                await conn.execute(table.delete())
+        elif conn.dialect.name == "postgresql":
             if tables:
                 names = ", ".join(f'"{t.name}"' for t in tables)
                 await conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))

@@ -27,7 +27,8 @@ def _compose_command() -> list[str] | None:
 def test_compose_wiring() -> None:
     spec = yaml.safe_load(COMPOSE.read_text())
     services = spec["services"]
-    assert set(services) == {"postgres", "migrate", "registry", "complaints"}
+    plain = {name for name, service in services.items() if "profiles" not in service}
+    assert plain == {"postgres", "migrate", "registry", "complaints"}
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     for name in ("registry", "complaints"):
         assert services[name]["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
@@ -42,6 +43,45 @@ def test_compose_wiring() -> None:
     for name in ("registry", "complaints"):
         module = services[name]["command"][1]
         assert (ROOT / (module.split(":")[0].replace(".", "/") + ".py")).exists()
+
+
+def test_the_citus_profile_runs_the_registry_on_a_distributed_cluster() -> None:
+    """Coordinator and two workers (official image); the migration job registers the workers,
+    migrates and distributes; a registry points at the coordinator."""
+    services = yaml.safe_load(COMPOSE.read_text())["services"]
+    citus = {name for name, service in services.items() if "citus" in service.get("profiles", [])}
+    assert citus == {
+        "citus-coordinator",
+        "citus-worker-1",
+        "citus-worker-2",
+        "migrate-citus",
+        "registry-citus",
+    }
+    for node in ("citus-coordinator", "citus-worker-1", "citus-worker-2"):
+        assert services[node]["image"].startswith("citusdata/citus:")
+        assert services[node]["environment"]["POSTGRES_DB"] == "registry"
+        assert "pg_isready" in " ".join(services[node]["healthcheck"]["test"])
+    job = services["migrate-citus"]
+    assert {n: c["condition"] for n, c in job["depends_on"].items()} == {
+        "citus-coordinator": "service_healthy",
+        "citus-worker-1": "service_healthy",
+        "citus-worker-2": "service_healthy",
+        "migrate": "service_completed_successfully",
+    }
+    steps = " ".join(job["command"])
+    first, migrate, last = (s.strip() for s in steps.split(" -c ", 1)[1].split("&&"))
+    assert (
+        "qcr citus distribute" in first
+        and "--worker citus-worker-1" in first
+        and "--worker citus-worker-2" in first
+    )
+    assert migrate.startswith("qcr migrate registry") and last.startswith("qcr citus distribute")
+    coordinator = "@citus-coordinator:5432/registry"
+    assert coordinator in job["environment"]["REGISTRY_DATABASE_URL"]
+    registry = services["registry-citus"]
+    assert coordinator in registry["environment"]["REGISTRY_DATABASE_URL"]
+    assert registry["depends_on"]["migrate-citus"] == {"condition": "service_completed_successfully"}
+    assert "/readyz" in " ".join(registry["healthcheck"]["test"])
 
 
 def test_compose_config_validates() -> None:

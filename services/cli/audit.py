@@ -8,7 +8,7 @@ from pathlib import Path
 
 from services.common.clock import SystemClock
 from services.common.db import create_engine
-from services.registry.ledger import chain, checkpoints
+from services.registry.ledger import chain, checkpoints, feed
 from services.registry.settings import RegistrySettings
 from services.registry.subscribers import sessions as registry_sessions
 
@@ -38,7 +38,9 @@ async def _checkpoint(settings: RegistrySettings) -> int:
     key = checkpoints.load_key(settings.ledger_key_file)
     engine = create_engine(settings.database_url)
     try:
-        async with registry_sessions(engine, settings)() as session:
+        sessions = registry_sessions(engine, settings)
+        await feed.sequence(sessions)  # number and publish what has committed, then sign it
+        async with sessions() as session:
             made = await checkpoints.make(session, key=key, now=SystemClock().now())
             await session.commit()
     finally:

@@ -10,6 +10,7 @@ from pathlib import Path
 from services.cli import (
     audit,
     calendar,
+    citus,
     contracts,
     dev,
     imports,
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     outbox.add_parser(sub)
     imports.add_parser(sub)
     audit.add_parser(sub)
+    citus.add_parser(sub)
     lists.add_parser(sub)
     standards.add_parser(sub)
     sweep.add_parser(sub)

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import BigInteger, DateTime, Integer, event
+from sqlalchemy import BigInteger, DateTime, Integer, event, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -131,12 +132,66 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(_request_session, scope="function")]
 
 
-def insert_ignoring_conflicts(session: AsyncSession, table: Any, index_elements: list[str]) -> Any:
-    """`INSERT … ON CONFLICT (…) DO NOTHING` for the session's dialect."""
-    if session.bind.dialect.name == "postgresql":
+def insert_ignoring_conflicts(
+    session: AsyncSession | AsyncConnection, table: Any, index_elements: list[str]
+) -> Any:
+    """`INSERT … ON CONFLICT (…) DO NOTHING` for the session's (or connection's) dialect."""
+    dialect = session.bind.dialect if isinstance(session, AsyncSession) else session.dialect
+    if dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table).on_conflict_do_nothing(index_elements=index_elements)
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(table).on_conflict_do_nothing(index_elements=index_elements)
+
+
+async def lock_keys(executor: AsyncSession | AsyncConnection, namespace: str, keys: Sequence[str]) -> None:
+    """Serialise writers of registry-wide unique keys until the transaction ends.
+
+    A unique index on a column other than the distribution key cannot exist on a table distributed
+    by uscc (Citus); a writer that must keep such a key unique (a company prefix, a GTIN) takes this
+    lock on it, then checks, then writes. Advisory locks on PostgreSQL (on Citus, taken on the
+    coordinator, which every write passes through); SQLite has one writer, so nothing to do.
+    """
+    dialect = executor.bind.dialect if isinstance(executor, AsyncSession) else executor.dialect
+    if dialect.name != "postgresql" or not keys:
+        return
+    await executor.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(CAST(:keys AS text[])) AS k"),
+        {"keys": sorted(f"{namespace}:{k}" for k in set(keys))},
+    )
+
+
+async def by_id(
+    session: AsyncSession, model: Any, id_: Any, *, uscc: str | None = None, for_update: bool = False
+) -> Any:
+    """The row of a per-enterprise table with this id, or None; locked by (uscc, id) if asked.
+
+    Keys are (uscc, id) so a table can be distributed by uscc: a lock names the enterprise too, so
+    it is taken on one shard. Without the code at hand it is read first (the code never changes).
+    """
+    statement = select(model).where(model.id == id_)
+    if uscc is not None:
+        statement = statement.where(model.uscc == uscc)
+    if not for_update:
+        return (await session.execute(statement)).scalar_one_or_none()
+    if uscc is None:
+        uscc = (await session.execute(select(model.uscc).where(model.id == id_))).scalar_one_or_none()
+        if uscc is None:
+            return None
+        statement = statement.where(model.uscc == uscc)
+    locked = statement.with_for_update().execution_options(populate_existing=True)
+    return (await session.execute(locked)).scalar_one_or_none()
+
+
+async def one_connection_per_node(session: AsyncSession) -> None:
+    """On Citus, run this transaction's multi-shard queries over one connection per node.
+
+    A transaction that reads many shards in parallel and then writes a reference table (a draw's
+    candidates, then the draw) is refused otherwise: the write must see what every parallel
+    connection saw. On plain PostgreSQL `citus.*` is only a placeholder setting; SQLite: nothing.
+    Call it first in the transaction.
+    """
+    if session.bind.dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'"))

@@ -72,8 +72,8 @@ async def test_batch_query_count_does_not_grow_with_size(
                 "/v1/credit-status:batch", json={"usccs": codes}, headers=tokens(Role.partner)
             )
             assert sum(i["result"] == "found" for i in answer.json()["items"]) == 5
-            # The feed position is refreshed at most every feed_horizon_seconds, not per batch.
-            counts.append(len([s for s in statements if "FROM change" not in s]))
+            # The feed horizon is refreshed at most every feed_horizon_seconds, not per batch.
+            counts.append(len([s for s in statements if "feed_horizon" not in s]))
     finally:
         event.remove(engine, "before_cursor_execute", count)
     # enterprises, list entries, the access-log row (its codes in one array column): constant

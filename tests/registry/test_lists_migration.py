@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common import migrate
 from services.common.db import UTCDateTime
-from tests.support import Backend, code, drop_pg_database, fresh_database_url
+from tests.support import Backend, code, drop_database, fresh_database_url
 
 REVISION = next(
     (Path(__file__).resolve().parents[2] / "migrations" / "registry" / "versions").glob("*_b7c41e9d2a60.py")
@@ -200,4 +200,4 @@ def test_a_pending_repair_filed_2026_11_04_becomes_accepted_on_filing_and_listed
         assert asyncio.run(_read(url))[1]["status"] == "accepted"
     finally:
         if pg_name:
-            drop_pg_database(pg_name)
+            drop_database(backend.name, pg_name)

@@ -145,7 +145,9 @@ async def test_the_trigram_index_is_in_place_and_follows_every_version(
             assert (await conn.execute(match, {"q": '"纯牛奶"'})).scalar_one() == 2  # both versions
             assert (await conn.execute(match, {"q": '"高钙纯"'})).scalar_one() == 1
         else:
-            await conn.execute(text("SET enable_seqscan = off"))
+            # On Citus the shards plan the query: SET LOCAL reaches them (a placeholder elsewhere).
+            await conn.execute(text("SET LOCAL citus.propagate_set_commands TO 'local'"))
+            await conn.execute(text("SET LOCAL enable_seqscan = off"))
             plan = (
                 await conn.execute(
                     text("EXPLAIN SELECT id FROM standard_version WHERE search_text LIKE '%纯牛奶%'")

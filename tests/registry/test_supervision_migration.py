@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common import migrate
-from tests.support import Backend, drop_pg_database, fresh_database_url
+from tests.support import Backend, drop_database, fresh_database_url
 
 BEFORE = "7c1b9e4d2f60"  # the head before classified supervision
 REVISION = "2c219891085d"
@@ -57,4 +57,4 @@ def test_recorded_standards_draws_become_drawn_commitments(backend: Backend, tmp
         ]
     finally:
         if pg_name:
-            drop_pg_database(pg_name)
+            drop_database(backend.name, pg_name)

@@ -12,13 +12,13 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.registry.access.models import AccessLog
 from services.registry.answers.reads import BatchRow, CreditRow, ListItem
 from services.registry.enterprises.models import Enterprise
-from services.registry.ledger.models import Change
+from services.registry.ledger import feed
 from services.registry.lists.lifecycle import is_active
 from services.registry.lists.models import ListEntry
 
@@ -99,7 +99,7 @@ class SqliteReads:
 
     async def feed_position(self) -> int:
         async with self.engine.connect() as conn:
-            return int((await conn.execute(select(func.coalesce(func.max(Change.position), 0)))).scalar_one())
+            return int((await conn.execute(select(feed.horizon()))).scalar_one())  # the published end
 
     async def log_lookup(
         self, *, at: datetime, partner: str, lookup: str, purpose: str, codes: Sequence[str]

@@ -34,7 +34,9 @@ SEARCH = (
     "SELECT uscc, name, status, grade FROM enterprise WHERE name LIKE $1 ESCAPE '\\' ORDER BY uscc LIMIT $2"
 )
 
-FEED_POSITION = "SELECT coalesce(max(position), 0) FROM change"
+# The feed's published horizon (ledger/feed.py), never max(position) over `change`: on Citus a later
+# position can be visible on one shard before an earlier one on a slower shard.
+FEED_POSITION = "SELECT coalesce(max(position), 0) FROM feed_horizon WHERE log = 'change'"
 
 LOG = (
     "INSERT INTO access_log (at, partner, lookup, purpose, usccs, code_count) "

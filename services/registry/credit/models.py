@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.db import BigId, UTCDateTime
@@ -15,7 +15,7 @@ from services.registry.database import Base
 class CreditEvent(Base):
     __tablename__ = "credit_event"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
     uscc: Mapped[str] = mapped_column(String(18), ForeignKey("enterprise.uscc"))
     kind: Mapped[str] = mapped_column(String(40))
     severity: Mapped[str] = mapped_column(String(10))
@@ -39,6 +39,7 @@ class CreditEvent(Base):
     # Idempotency: one event per (enterprise, issuing authority, source_ref), enforced by the
     # database, not by a read; `issuer` is the authority's key (token issuer | authority), not the officer.
     __table_args__ = (
+        PrimaryKeyConstraint("uscc", "id"),  # distributed by uscc (registry/distribution.py)
         UniqueConstraint("uscc", "issuer", "source_ref"),
         Index("ix_credit_event_uscc_occurred_at", "uscc", "occurred_at"),
         Index("ix_credit_event_kind_occurred_at", "kind", "occurred_at"),
@@ -48,7 +49,9 @@ class CreditEvent(Base):
 class GradeChange(Base):
     __tablename__ = "grade_change"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # (uscc, id): distributed by uscc. SQLite keeps `id` alone as its key (its rowid), the only
+    # key it autoincrements; SQLite is never distributed (see the distributable-keys revision).
+    id: Mapped[int] = mapped_column(BigId, autoincrement=True)
     uscc: Mapped[str] = mapped_column(String(18), ForeignKey("enterprise.uscc"))
     old_score: Mapped[int | None] = mapped_column(Integer)
     old_grade: Mapped[str | None] = mapped_column(String(4))
@@ -60,4 +63,4 @@ class GradeChange(Base):
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     changed_by: Mapped[str] = mapped_column(String(200))
 
-    __table_args__ = (Index("ix_grade_change_uscc_id", "uscc", "id"),)
+    __table_args__ = (PrimaryKeyConstraint("uscc", "id"), Index("ix_grade_change_uscc_id", "uscc", "id"))

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.db import insert_ignoring_conflicts
+from services.common.db import by_id, insert_ignoring_conflicts
 from services.common.errors import Conflict, Forbidden, NotFound, Unprocessable
 from services.common.pagination import keyset_after
 from services.registry.credit.models import CreditEvent, GradeChange
@@ -128,13 +128,13 @@ async def record_event(
             },
         ),
     )
-    event = await session.get(CreditEvent, event_id)
+    event = await by_id(session, CreditEvent, event_id, uscc=uscc)
     assert event is not None
     return Recorded(event, created=True)
 
 
 async def get_event(session: AsyncSession, event_id: uuid.UUID) -> CreditEvent:
-    event = await session.get(CreditEvent, event_id)
+    event = await by_id(session, CreditEvent, event_id)
     if event is None:
         raise NotFound(f"no credit event {event_id}")
     return event
@@ -217,16 +217,9 @@ async def regrade_due(
     Rows an API write holds are skipped (that write grades them); one batch per call, announced as
     `GradeDue` so the change is stored, audited and fed like any other.
     """
-    statement = (
-        select(Enterprise)
-        .where((Enterprise.rule_version != rules.version) | (Enterprise.regrade_due_at <= now))
-        .order_by(Enterprise.uscc)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-        .execution_options(populate_existing=True)
+    due = await enterprises.claim(
+        session, (Enterprise.rule_version != rules.version) | (Enterprise.regrade_due_at <= now), batch=batch
     )
-    due = (await session.execute(statement)).scalars().all()
-    events.row_locks(session).update(e.uscc for e in due)
     for enterprise in due:
         rules_changed = enterprise.rule_version != rules.version
         events.record(

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import uscc as uscc_rules
@@ -106,6 +106,30 @@ async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> 
     if for_update:
         events.row_locks(session).add(code)
     return enterprise
+
+
+async def claim(session: AsyncSession, condition: ColumnElement[bool], *, batch: int) -> list[Enterprise]:
+    """Up to `batch` enterprises meeting `condition`, each row-locked; rows another transaction holds
+    are skipped (SKIP LOCKED), so several sweepers never wait for each other or for an API write.
+
+    The candidates are read first, then locked one by one by their code: a lock is taken on one
+    shard when the table is distributed by uscc (Citus locks rows only in single-shard queries).
+    """
+    candidates = (
+        await session.execute(select(Enterprise.uscc).where(condition).order_by(Enterprise.uscc).limit(batch))
+    ).scalars()
+    claimed = []
+    for code in list(candidates):
+        locked = (
+            select(Enterprise)
+            .where(Enterprise.uscc == code, condition)
+            .with_for_update(skip_locked=True)
+            .execution_options(populate_existing=True)
+        )
+        if (enterprise := (await session.execute(locked)).scalar_one_or_none()) is not None:
+            claimed.append(enterprise)
+    events.row_locks(session).update(e.uscc for e in claimed)
+    return claimed
 
 
 async def update(

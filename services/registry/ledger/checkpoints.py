@@ -22,7 +22,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.ledger.chain import canonical
-from services.registry.ledger.feed import sequence_in
+from services.registry.ledger.feed import horizon
 from services.registry.ledger.models import AuditCheckpoint, AuditEntry
 
 LEDGER_KEY_NAME = "registry-ledger"
@@ -78,9 +78,8 @@ def load_key(path: Path) -> Ed25519PrivateKey:
 
 
 async def make(session: AsyncSession, *, key: Ed25519PrivateKey, now: datetime) -> AuditCheckpoint:
-    """Number what is committed, then sign the heads as of the newest position."""
-    await sequence_in(session)
-    size = (await session.execute(select(func.coalesce(func.max(AuditEntry.position), 0)))).scalar_one()
+    """Sign the heads as of the audit log's published horizon (run `feed.sequence` first)."""
+    size = (await session.execute(select(horizon("audit")))).scalar_one()
     leaves = await heads_at(session, size)
     root = merkle_root(leaves)
     signature = key.sign(_signed(tree_size=size, chains=len(leaves), root=root, at=now))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.db import BigId, UTCDateTime
@@ -22,14 +22,19 @@ class Change(Base):
 
     __tablename__ = "change"
 
-    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    position: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    # Keyed (uscc, seq), distributed by uscc; on SQLite `seq` alone stays the (rowid) key. `position`
+    # is unique by construction (one sequencer, under its lock), not by a constraint: a unique index
+    # on it alone cannot exist on a table distributed by uscc.
+    seq: Mapped[int] = mapped_column(BigId, autoincrement=True)
+    position: Mapped[int | None] = mapped_column(BigInteger)
     kind: Mapped[str] = mapped_column(String(32))
     uscc: Mapped[str] = mapped_column(String(18))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
+        PrimaryKeyConstraint("uscc", "seq"),
+        Index("ix_change_position", "position"),
         Index("ix_change_uscc_seq", "uscc", "seq"),
         Index(
             "ix_change_unsequenced",
@@ -51,10 +56,12 @@ class AuditEntry(Base):
 
     __tablename__ = "audit_entry"
 
-    seq: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # Keyed (chain, seq), distributed by `chain` (the enterprise's code, so colocated with it; the
+    # registry chain '' is one shard's). SQLite keeps `seq` alone as its (rowid) key.
+    seq: Mapped[int] = mapped_column(BigId, autoincrement=True)
     chain: Mapped[str] = mapped_column(String(18))
     version: Mapped[int] = mapped_column(Integer)
-    position: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    position: Mapped[int | None] = mapped_column(BigInteger)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
@@ -65,7 +72,9 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
     __table_args__ = (
+        PrimaryKeyConstraint("chain", "seq"),
         UniqueConstraint("chain", "version"),
+        Index("ix_audit_entry_position", "position"),
         Index("ix_audit_entry_uscc_seq", "uscc", "seq"),
         Index(
             "ix_audit_entry_unsequenced",
@@ -98,3 +107,17 @@ class AuditCheckpoint(Base):
     root: Mapped[str] = mapped_column(String(64))
     key_id: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(Text)
+
+
+class FeedHorizon(Base):
+    """How far a log ('change' or 'audit') is numbered and committed everywhere: readers stop here.
+
+    The sequencer writes it in its own transaction after the numbering one has committed, so on a
+    sharded database (Citus: a commit reaches the shards one after another) every position up to the
+    horizon is visible on every shard before any reader is told about it (ledger/feed.py).
+    """
+
+    __tablename__ = "feed_horizon"
+
+    log: Mapped[str] = mapped_column(String(8), primary_key=True)
+    position: Mapped[int] = mapped_column(BigInteger)

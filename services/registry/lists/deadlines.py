@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.calendar_watch import Move, Tracked, moves_since, snapshot
@@ -106,24 +106,28 @@ async def recompute_open(
     for model, running, tracked, write in kinds:
         last_id = None
         while True:
-            statement = (
-                select(model)
-                .where(running, _other_calendar(model.deadlines_calendar, calendar))
-                .order_by(model.id)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
-            )
+            due = and_(running, _other_calendar(model.deadlines_calendar, calendar))
+            statement = select(model.uscc, model.id).where(due).order_by(model.id).limit(batch)
             if last_id is not None:
                 statement = statement.where(model.id > last_id)
-            rows = (await session.execute(statement)).scalars().all()
-            if not rows:
+            keys = (await session.execute(statement)).all()
+            if not keys:
                 break
+            rows = []
+            for uscc, id_ in keys:  # each locked by its (uscc, id) key: one shard each on Citus
+                locked = (
+                    select(model)
+                    .where(model.uscc == uscc, model.id == id_, due)
+                    .with_for_update(skip_locked=True)
+                )
+                if (row := (await session.execute(locked)).scalar_one_or_none()) is not None:
+                    rows.append(row)
             for row in rows:
                 before = snapshot(row, tracked)
                 write(row, list_rules, calendar)
                 moves.extend(moves_since(str(row.id), row, tracked, before))
             await session.flush()
-            last_id = rows[-1].id
+            last_id = keys[-1][1]
     return moves
 
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import by_id
 from services.common.errors import NotFound, Unprocessable
 from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
@@ -40,15 +41,9 @@ def is_due_to_expire(entry: ListEntry, now: datetime) -> bool:
     return entry.status == machine.LISTED and entry.expires_at is not None and entry.expires_at <= now
 
 
-async def lock_entry(session: AsyncSession, entry_id: uuid.UUID) -> ListEntry:
-    """The entry, row-locked and re-read: what another transaction committed is what we check."""
-    statement = (
-        select(ListEntry)
-        .where(ListEntry.id == entry_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    entry = (await session.execute(statement)).scalar_one_or_none()
+async def lock_entry(session: AsyncSession, entry_id: uuid.UUID, *, uscc: str | None = None) -> ListEntry:
+    """The entry, row-locked by (uscc, id) and re-read: what another transaction committed counts."""
+    entry = await by_id(session, ListEntry, entry_id, uscc=uscc, for_update=True)
     if entry is None:
         raise NotFound(f"no list entry {entry_id}")
     return entry
@@ -166,7 +161,11 @@ async def _close_pending_repairs(
 ) -> None:
     statement = (
         select(RepairApplication)
-        .where(RepairApplication.entry_id == entry.id, RepairApplication.status.in_(OPEN_REPAIRS))
+        .where(
+            RepairApplication.uscc == entry.uscc,
+            RepairApplication.entry_id == entry.id,
+            RepairApplication.status.in_(OPEN_REPAIRS),
+        )
         .with_for_update()
         .execution_options(populate_existing=True)
     )

@@ -9,7 +9,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.db import BigId, UTCDateTime
@@ -19,7 +29,7 @@ from services.registry.database import Base
 class ListEntry(Base):
     __tablename__ = "list_entry"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
     uscc: Mapped[str] = mapped_column(String(18), ForeignKey("enterprise.uscc"))
     kind: Mapped[str] = mapped_column(String(8))  # "black" or "red"
     status: Mapped[str] = mapped_column(String(16))
@@ -69,6 +79,7 @@ class ListEntry(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
+        PrimaryKeyConstraint("uscc", "id"),  # distributed by uscc (registry/distribution.py)
         # One entry per decision: a retried proposal finds the first instead of making a second.
         UniqueConstraint("kind", "uscc", "decision_no"),
         Index("ix_list_entry_uscc_proposed_at", "uscc", "proposed_at"),
@@ -83,8 +94,8 @@ class ListTransition(Base):
 
     __tablename__ = "list_transition"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("list_entry.id"))
+    id: Mapped[int] = mapped_column(BigId, autoincrement=True)  # SQLite: the rowid key alone
+    entry_id: Mapped[uuid.UUID] = mapped_column()
     uscc: Mapped[str] = mapped_column(String(18))
     action: Mapped[str] = mapped_column(String(24))
     from_status: Mapped[str | None] = mapped_column(String(16))
@@ -94,7 +105,11 @@ class ListTransition(Base):
     note: Mapped[str | None] = mapped_column(Text)
     reference: Mapped[str | None] = mapped_column(String(200))
 
-    __table_args__ = (Index("ix_list_transition_entry_id_id", "entry_id", "id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("uscc", "id"),
+        ForeignKeyConstraint(["uscc", "entry_id"], ["list_entry.uscc", "list_entry.id"]),
+        Index("ix_list_transition_entry_id_id", "entry_id", "id"),
+    )
 
 
 class ListStatement(Base):
@@ -102,8 +117,8 @@ class ListStatement(Base):
 
     __tablename__ = "list_statement"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("list_entry.id"))
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
+    entry_id: Mapped[uuid.UUID] = mapped_column()
     uscc: Mapped[str] = mapped_column(String(18))
     text: Mapped[str] = mapped_column(Text)
     hearing_requested: Mapped[bool] = mapped_column(Boolean)
@@ -113,7 +128,11 @@ class ListStatement(Base):
     replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     replied_by: Mapped[str | None] = mapped_column(String(200))
 
-    __table_args__ = (Index("ix_list_statement_entry_id", "entry_id"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("uscc", "id"),
+        ForeignKeyConstraint(["uscc", "entry_id"], ["list_entry.uscc", "list_entry.id"]),
+        Index("ix_list_statement_entry_id", "entry_id"),
+    )
 
 
 class RepairApplication(Base):
@@ -121,8 +140,8 @@ class RepairApplication(Base):
 
     __tablename__ = "repair_application"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    entry_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("list_entry.id"))
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
+    entry_id: Mapped[uuid.UUID] = mapped_column()
     uscc: Mapped[str] = mapped_column(String(18))
     # received → accepted | refused (第十七条第二款); accepted → approved | rejected (第十七条第三款);
     # closed (the entry left the list first); revoked (an approval obtained by fraud, 第二十条).
@@ -145,6 +164,8 @@ class RepairApplication(Base):
     reasons: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
+        PrimaryKeyConstraint("uscc", "id"),
+        ForeignKeyConstraint(["uscc", "entry_id"], ["list_entry.uscc", "list_entry.id"]),
         Index("ix_repair_application_entry_id", "entry_id"),
         Index("ix_repair_application_status_filed_at", "status", "filed_at"),
     )

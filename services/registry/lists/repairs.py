@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import by_id
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.pagination import keyset_after
 from services.registry.events import unit_of_work as events
@@ -140,7 +141,7 @@ async def file_repair(
 
 
 async def get_repair(session: AsyncSession, application_id: uuid.UUID) -> RepairApplication:
-    application = await session.get(RepairApplication, application_id)
+    application = await by_id(session, RepairApplication, application_id)
     if application is None:
         raise NotFound(f"no repair application {application_id}")
     return application
@@ -152,11 +153,9 @@ async def _locked(
     """The entry and the application, locked in the usual order, the application in `expected` state."""
     found = await get_repair(session, application_id)
     await lifecycle.lock_enterprise(session, found.uscc)
-    entry = await lifecycle.lock_entry(session, found.entry_id)
+    entry = await lifecycle.lock_entry(session, found.entry_id, uscc=found.uscc)
     await lifecycle.expire_if_due(session, entry, list_rules=list_rules, now=now)
-    application = await session.get(
-        RepairApplication, application_id, with_for_update=True, populate_existing=True
-    )
+    application = await by_id(session, RepairApplication, application_id, uscc=found.uscc, for_update=True)
     assert application is not None
     if application.status != expected:
         raise Conflict(
@@ -254,8 +253,8 @@ async def revoke_approval(
     """The approval behind a restored listing was obtained by fraud: mark it revoked (第二十条)."""
     if application_ref is None:
         return
-    application = await session.get(
-        RepairApplication, uuid.UUID(application_ref), with_for_update=True, populate_existing=True
+    application = await by_id(
+        session, RepairApplication, uuid.UUID(application_ref), uscc=entry.uscc, for_update=True
     )
     if application is None or application.entry_id != entry.id:
         return

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import by_id
 from services.common.errors import Conflict, NotFound
 from services.common.pagination import keyset_after
 from services.registry.credit.rules import RuleSet
+from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
-from services.registry.events import unit_of_work as events
 from services.registry.lists import authority, lifecycle, machine, repairs
 from services.registry.lists.models import ListEntry, ListStatement, ListTransition
 from services.registry.lists.rules import ListRules
@@ -33,7 +34,7 @@ OPEN_BLACK = ("proposed", "notice_served", "decided", machine.LISTED)
 
 
 async def get_entry(session: AsyncSession, entry_id: uuid.UUID) -> ListEntry:
-    entry = await session.get(ListEntry, entry_id)
+    entry = await by_id(session, ListEntry, entry_id)
     if entry is None:
         raise NotFound(f"no list entry {entry_id}")
     return entry
@@ -199,7 +200,7 @@ async def act(
         )
     uscc = (await get_entry(session, entry_id)).uscc
     await lifecycle.lock_enterprise(session, uscc)
-    entry = await lifecycle.lock_entry(session, entry_id)
+    entry = await lifecycle.lock_entry(session, entry_id, uscc=uscc)
     await lifecycle.expire_if_due(session, entry, list_rules=list_rules, now=now)
     known = lifecycle.known_facts(entry)
     target = machine.step(entry.kind, entry.status, data.action, by="regulator", known=known)
@@ -329,7 +330,7 @@ async def reply_to_statement(
     now: datetime,
 ) -> ListStatement:
     entry = await lifecycle.lock_entry(session, entry_id)
-    statement = await session.get(ListStatement, statement_id, populate_existing=True)
+    statement = await by_id(session, ListStatement, statement_id, uscc=entry.uscc, for_update=True)
     if statement is None or statement.entry_id != entry.id:
         raise NotFound(f"no statement {statement_id} on list entry {entry_id}")
     if statement.replied_at is not None:
@@ -446,35 +447,22 @@ async def sweep(
         )
         .exists()
     )
-    claimed = (
-        (
-            await session.execute(
-                select(Enterprise.uscc)
-                .where(due_entry)
-                .order_by(Enterprise.uscc)
-                .limit(batch)
-                .with_for_update(skip_locked=True)
+    claimed = [e.uscc for e in await enterprises.claim(session, due_entry, batch=batch)]
+    due: list[ListEntry] = []
+    for uscc in claimed:  # each enterprise's entries locked by its code: one shard each
+        statement = (
+            select(ListEntry)
+            .where(
+                ListEntry.uscc == uscc,
+                ListEntry.kind == "black",
+                ListEntry.status == machine.LISTED,
+                ListEntry.expires_at <= now,
             )
+            .order_by(ListEntry.expires_at, ListEntry.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
-        .scalars()
-        .all()
-    )
-    if not claimed:
-        return 0
-    events.row_locks(session).update(claimed)
-    statement = (
-        select(ListEntry)
-        .where(
-            ListEntry.uscc.in_(claimed),
-            ListEntry.kind == "black",
-            ListEntry.status == machine.LISTED,
-            ListEntry.expires_at <= now,
-        )
-        .order_by(ListEntry.uscc, ListEntry.expires_at, ListEntry.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    due = (await session.execute(statement)).scalars().all()
+        due.extend((await session.execute(statement)).scalars().all())
     for entry in due:
         await lifecycle.transition(
             session,

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import gtin as gtin_rules
 from services.common import uscc as uscc_rules
+from services.common.db import lock_keys
 from services.common.text import clean_line
 from services.registry.enterprises.models import Enterprise
 from services.registry.imports import reader
@@ -114,6 +115,8 @@ async def load(conn: AsyncConnection, rows: list[ItemRow], *, now: datetime, pro
         )
     }
     keys = [gtin_rules.as_gtin14(r.gtin) for r in rows]
+    for start in range(0, len(keys), STEP):  # one item per GTIN: lock the keys, then check (models.py)
+        await lock_keys(conn, "product", keys[start : start + STEP])
     existing = {
         r[0]: r[1] for r in await _lookup(conn, select(Product.gtin14, Product.uscc), Product.gtin14, keys)
     }

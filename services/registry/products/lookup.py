@@ -121,7 +121,8 @@ async def _declarations(session: AsyncSession, product: Product | None, uscc: st
             )
             .join(
                 StandardVersion,
-                (StandardVersion.declaration_id == StandardDeclaration.id)
+                (StandardVersion.uscc == StandardDeclaration.uscc)
+                & (StandardVersion.declaration_id == StandardDeclaration.id)
                 & (StandardVersion.version == StandardDeclaration.current_version),
             )
             .where(StandardDeclaration.uscc == uscc, StandardVersion.number.in_(list(product.standards)))

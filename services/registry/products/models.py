@@ -32,7 +32,9 @@ class CompanyPrefix(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("uq_company_prefix_prefix", "prefix", unique=True),)
+    # One holder per prefix across enterprises: a unique index on `prefix` alone cannot exist on a
+    # table distributed by uscc, so the writer takes a lock on the prefix and checks (service.py).
+    __table_args__ = (Index("ix_company_prefix_prefix", "prefix"),)
 
 
 class Product(Base):
@@ -52,4 +54,5 @@ class Product(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("uq_product_gtin14", "gtin14", unique=True),)
+    # One item per GTIN: enforced like the prefix (a lock on the key, then a check; service.py).
+    __table_args__ = (Index("ix_product_gtin14", "gtin14"),)

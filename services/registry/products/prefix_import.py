@@ -19,6 +19,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common import uscc as uscc_rules
+from services.common.db import lock_keys
 from services.registry.enterprises.models import Enterprise
 from services.registry.imports import reader
 from services.registry.imports.reader import BadRow
@@ -127,6 +128,7 @@ async def load(conn: AsyncConnection, prepared: Prepared, *, now: datetime, prog
     holders: dict[str, str] = {}
     for start in range(0, len(prefixes), STEP):
         chunk = prefixes[start : start + STEP]
+        await lock_keys(conn, "company_prefix", chunk)  # one holder per prefix: lock, then check
         found = await conn.execute(
             select(CompanyPrefix.prefix, CompanyPrefix.uscc).where(CompanyPrefix.prefix.in_(chunk))
         )

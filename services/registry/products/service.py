@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import gtin as gtin_rules
 from services.common.auth import Principal
+from services.common.db import lock_keys
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.workdays import CHINA
 from services.registry.enterprises import service as enterprises
@@ -74,6 +75,7 @@ async def register_prefix(
     session: AsyncSession, *, data: PrefixCreate, actor: Principal, now: datetime
 ) -> CompanyPrefix:
     await enterprises.get(session, data.uscc)
+    await lock_keys(session, "company_prefix", [data.prefix])  # one holder per prefix (models.py)
     if await session.scalar(select(CompanyPrefix.uscc).where(CompanyPrefix.prefix == data.prefix)):
         raise Conflict(f"prefix {data.prefix} is already registered", prefix=data.prefix)
     valid_until = data.valid_until or plus_years(data.registered_on, VALIDITY_YEARS)
@@ -110,9 +112,10 @@ async def register_prefix(
 
 async def get_prefix(session: AsyncSession, prefix: str, *, for_update: bool = False) -> CompanyPrefix:
     statement = select(CompanyPrefix).where(CompanyPrefix.prefix == prefix)
-    if for_update:
-        statement = statement.with_for_update()
     found = (await session.execute(statement)).scalar_one_or_none()
+    if found is not None and for_update:  # locked by its key (uscc, prefix): one shard on Citus
+        locked = statement.where(CompanyPrefix.uscc == found.uscc).with_for_update()
+        found = (await session.execute(locked.execution_options(populate_existing=True))).scalar_one_or_none()
     if found is None:
         raise NotFound(f"no company prefix {prefix}")
     return found
@@ -223,6 +226,7 @@ async def publish(
             f"prefix {holder.prefix} is cancelled and may not be used ({ART_28})", prefix=holder.prefix
         )
     key = gtin_rules.as_gtin14(code)
+    await lock_keys(session, "product", [key])  # one item per GTIN (models.py)
     if await session.scalar(select(Product.uscc).where(Product.gtin14 == key)):
         raise Conflict(f"an item with GTIN {code} is already published", gtin=code)
     product = Product(

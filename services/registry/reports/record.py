@@ -94,6 +94,7 @@ async def _declarations(session: AsyncSession, uscc: str) -> list[dict[str, Any]
             .join(
                 StandardVersion,
                 and_(
+                    StandardVersion.uscc == StandardDeclaration.uscc,
                     StandardVersion.declaration_id == StandardDeclaration.id,
                     StandardVersion.version == StandardDeclaration.current_version,
                 ),

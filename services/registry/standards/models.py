@@ -18,9 +18,11 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Text,
     UniqueConstraint,
@@ -30,13 +32,16 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from services.common.db import BigId, UTCDateTime
 from services.registry.database import Base
 
+# The composite key a per-declaration row refers to (tables are distributed by uscc).
+DECLARATION_KEY = ["standard_declaration.uscc", "standard_declaration.id"]
+
 
 class StandardDeclaration(Base):
     """One standard an enterprise declares it follows; its content is in its versions."""
 
     __tablename__ = "standard_declaration"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
     uscc: Mapped[str] = mapped_column(String(18), ForeignKey("enterprise.uscc"))
     # Positions 3–8 of the code, for the region filter of searches and spot-check draws.
     division: Mapped[str] = mapped_column(String(6))
@@ -52,6 +57,7 @@ class StandardDeclaration(Base):
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (
+        PrimaryKeyConstraint("uscc", "id"),  # distributed by uscc (registry/distribution.py)
         # The search pages on (published_at, id): fixed at first publication, unlike updated_at.
         Index("ix_standard_declaration_published_at_id", "published_at", "id"),
         Index("ix_standard_declaration_uscc_updated_at", "uscc", "updated_at"),
@@ -64,7 +70,7 @@ class StandardDocument(Base):
 
     __tablename__ = "standard_document"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
     uscc: Mapped[str] = mapped_column(String(18), ForeignKey("enterprise.uscc"))
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
@@ -74,7 +80,10 @@ class StandardDocument(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
     uploaded_by: Mapped[str] = mapped_column(String(200))
 
-    __table_args__ = (Index("ix_standard_document_uscc_sha256", "uscc", "sha256"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("uscc", "id"),
+        Index("ix_standard_document_uscc_sha256", "uscc", "sha256"),
+    )
 
 
 class StandardVersion(Base):
@@ -82,9 +91,10 @@ class StandardVersion(Base):
 
     __tablename__ = "standard_version"
 
-    # On SQLite an INTEGER PRIMARY KEY is the rowid, which the FTS5 index refers to.
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    declaration_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standard_declaration.id"))
+    # Keyed (uscc, id). On SQLite `id` alone stays the key: an INTEGER PRIMARY KEY is the rowid,
+    # which the FTS5 index refers to (SQLite is never distributed).
+    id: Mapped[int] = mapped_column(BigId, autoincrement=True)
+    declaration_id: Mapped[uuid.UUID] = mapped_column()
     uscc: Mapped[str] = mapped_column(String(18))
     version: Mapped[int] = mapped_column(Integer)
     number: Mapped[str] = mapped_column(String(64))
@@ -102,7 +112,7 @@ class StandardVersion(Base):
     recommended_standard: Mapped[str | None] = mapped_column(String(64))
     # Order 83 第十五条: disclosed before the product is supplied; a later disclosure shows as late.
     supply_starts_on: Mapped[date | None] = mapped_column(Date)
-    document_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("standard_document.id"))
+    document_id: Mapped[uuid.UUID | None] = mapped_column()
     revision_note: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     published_by: Mapped[str] = mapped_column(String(200))
@@ -111,7 +121,12 @@ class StandardVersion(Base):
     # Products and category alone, for the product filter.
     products_text: Mapped[str] = mapped_column(Text)
 
-    __table_args__ = (UniqueConstraint("declaration_id", "version"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("uscc", "id"),
+        UniqueConstraint("uscc", "declaration_id", "version"),
+        ForeignKeyConstraint(["uscc", "declaration_id"], DECLARATION_KEY),
+        ForeignKeyConstraint(["uscc", "document_id"], ["standard_document.uscc", "standard_document.id"]),
+    )
 
 
 class StandardFlag(Base):
@@ -119,8 +134,8 @@ class StandardFlag(Base):
 
     __tablename__ = "standard_flag"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    declaration_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standard_declaration.id"))
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
+    declaration_id: Mapped[uuid.UUID] = mapped_column()
     # 1, 2, … per declaration, in the order the findings were made (the latest one is in force).
     number: Mapped[int] = mapped_column(Integer)
     uscc: Mapped[str] = mapped_column(String(18))
@@ -132,7 +147,7 @@ class StandardFlag(Base):
     reference: Mapped[str | None] = mapped_column(String(200))
     # The mandatory-values version a comparison flag was raised under (one flag per version each).
     reference_version: Mapped[str | None] = mapped_column(String(32))
-    credit_event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("credit_event.id"))
+    credit_event_id: Mapped[uuid.UUID | None] = mapped_column()
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime())
     flagged_by: Mapped[str] = mapped_column(String(200))
     # An order to correct by a deadline (责令限期改正, Order 83 第三十条 to 第三十三条): the last day,
@@ -144,7 +159,10 @@ class StandardFlag(Base):
     corrected_by: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
-        UniqueConstraint("declaration_id", "number"),
+        PrimaryKeyConstraint("uscc", "id"),
+        UniqueConstraint("uscc", "declaration_id", "number"),
+        ForeignKeyConstraint(["uscc", "declaration_id"], DECLARATION_KEY),
+        ForeignKeyConstraint(["uscc", "credit_event_id"], ["credit_event.uscc", "credit_event.id"]),
         Index("ix_standard_flag_correction_due_on", "correction_due_on"),
     )
 
@@ -181,9 +199,13 @@ class StandardSampled(Base):
 
     __tablename__ = "standard_sampled"
 
-    sample_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standard_sample.id"), primary_key=True)
-    declaration_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standard_declaration.id"), primary_key=True)
+    sample_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standard_sample.id"))  # a reference table
+    declaration_id: Mapped[uuid.UUID] = mapped_column()
     uscc: Mapped[str] = mapped_column(String(18))
     sampled_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_standard_sampled_declaration_id_sampled_at", "declaration_id", "sampled_at"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("uscc", "sample_id", "declaration_id"),
+        ForeignKeyConstraint(["uscc", "declaration_id"], DECLARATION_KEY),
+        Index("ix_standard_sampled_declaration_id_sampled_at", "declaration_id", "sampled_at"),
+    )

@@ -13,6 +13,7 @@ from sqlalchemy import and_, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import by_id, one_connection_per_node
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.pagination import keyset_after
 from services.registry.credit import service as credit
@@ -210,6 +211,7 @@ async def _number_taken(
         .join(
             StandardVersion,
             and_(
+                StandardVersion.uscc == StandardDeclaration.uscc,
                 StandardVersion.declaration_id == StandardDeclaration.id,
                 StandardVersion.version == StandardDeclaration.current_version,
             ),
@@ -335,10 +337,7 @@ async def publish(
 async def get_declaration(
     session: AsyncSession, declaration_id: uuid.UUID, *, for_update: bool = False
 ) -> StandardDeclaration:
-    statement = select(StandardDeclaration).where(StandardDeclaration.id == declaration_id)
-    if for_update:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    declaration = (await session.execute(statement)).scalar_one_or_none()
+    declaration = await by_id(session, StandardDeclaration, declaration_id, for_update=for_update)
     if declaration is None:
         raise NotFound(f"no standard declaration {declaration_id}")
     return declaration
@@ -374,7 +373,7 @@ async def revise(
     )
     if document is None:
         current = await _version_row(session, declaration.id, declaration.current_version)
-        document = await session.get(StandardDocument, current.document_id) if current.document_id else None
+        document = await _document(session, current)
     number = declaration.current_version + 1
     version = _version(
         declaration,
@@ -455,12 +454,19 @@ def _current_statement() -> Any:
         .join(
             StandardVersion,
             and_(
+                StandardVersion.uscc == StandardDeclaration.uscc,
                 StandardVersion.declaration_id == StandardDeclaration.id,
                 StandardVersion.version == StandardDeclaration.current_version,
             ),
         )
         .join(Enterprise, Enterprise.uscc == StandardDeclaration.uscc)
-        .outerjoin(StandardDocument, StandardDocument.id == StandardVersion.document_id)
+        .outerjoin(
+            StandardDocument,
+            and_(
+                StandardDocument.uscc == StandardVersion.uscc,
+                StandardDocument.id == StandardVersion.document_id,
+            ),
+        )
     )
 
 
@@ -477,8 +483,13 @@ async def version_of(
     session: AsyncSession, declaration_id: uuid.UUID, number: int
 ) -> tuple[StandardVersion, StandardDocument | None]:
     version = await _version_row(session, declaration_id, number)
-    document = await session.get(StandardDocument, version.document_id) if version.document_id else None
-    return version, document
+    return version, await _document(session, version)
+
+
+async def _document(session: AsyncSession, version: StandardVersion) -> StandardDocument | None:
+    if version.document_id is None:
+        return None
+    return await by_id(session, StandardDocument, version.document_id, uscc=version.uscc)
 
 
 async def versions_of(
@@ -486,7 +497,13 @@ async def versions_of(
 ) -> Sequence[tuple[StandardVersion, str | None]]:
     statement = (
         select(StandardVersion, StandardDocument.sha256)
-        .outerjoin(StandardDocument, StandardDocument.id == StandardVersion.document_id)
+        .outerjoin(
+            StandardDocument,
+            and_(
+                StandardDocument.uscc == StandardVersion.uscc,
+                StandardDocument.id == StandardVersion.document_id,
+            ),
+        )
         .where(StandardVersion.declaration_id == declaration_id)
         .order_by(StandardVersion.version)
     )
@@ -712,6 +729,7 @@ async def recheck_batch(
         .join(
             StandardVersion,
             and_(
+                StandardVersion.uscc == StandardDeclaration.uscc,
                 StandardVersion.declaration_id == StandardDeclaration.id,
                 StandardVersion.version == StandardDeclaration.current_version,
             ),
@@ -773,6 +791,7 @@ async def _candidates(
 ) -> list[str]:
     dialect = session.get_bind().dialect.name
     recently = select(StandardSampled.declaration_id).where(
+        StandardSampled.uscc == StandardDeclaration.uscc,
         StandardSampled.declaration_id == StandardDeclaration.id,
         StandardSampled.sampled_at > now - timedelta(days=cooldown_days),
     )
@@ -781,6 +800,7 @@ async def _candidates(
         .join(
             StandardVersion,
             and_(
+                StandardVersion.uscc == StandardDeclaration.uscc,
                 StandardVersion.declaration_id == StandardDeclaration.id,
                 StandardVersion.version == StandardDeclaration.current_version,
             ),
@@ -807,6 +827,7 @@ async def commit_sample(
     session: AsyncSession, *, data: SampleCreate, actor: Principal, cooldown_days: int, now: datetime
 ) -> StandardSample:
     """Freeze the candidates and commit to a server-generated seed; only its SHA-256 is shown."""
+    await one_connection_per_node(session)  # many shards read, then a reference table written
     candidates = await _candidates(session, data=data, cooldown_days=cooldown_days, now=now)
     seed = commit_reveal.new_seed()
     sample = StandardSample(
@@ -835,6 +856,7 @@ async def reveal_sample(
     session: AsyncSession, *, sample_id: uuid.UUID, actor: Principal, now: datetime
 ) -> StandardSample:
     """Reveal the committed seed and draw from the frozen candidates (once)."""
+    await one_connection_per_node(session)
     sample = (
         await session.execute(select(StandardSample).where(StandardSample.id == sample_id).with_for_update())
     ).scalar_one_or_none()

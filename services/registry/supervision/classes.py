@@ -44,6 +44,7 @@ async def declared_products(session: AsyncSession, uscc: str) -> list[str]:
             .join(
                 StandardDeclaration,
                 and_(
+                    StandardDeclaration.uscc == StandardVersion.uscc,
                     StandardDeclaration.id == StandardVersion.declaration_id,
                     StandardDeclaration.current_version == StandardVersion.version,
                 ),

@@ -6,7 +6,19 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from services.common.db import UTCDateTime
@@ -89,8 +101,8 @@ class InspectionTask(Base):
 
     __tablename__ = "inspection_task"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspection_plan.id"))
+    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspection_plan.id"))  # a reference table
     uscc: Mapped[str] = mapped_column(String(18), ForeignKey("enterprise.uscc"))
     risk_class: Mapped[str] = mapped_column(String(2))
     inspectors: Mapped[list[str]] = mapped_column(JSON)
@@ -109,10 +121,12 @@ class InspectionTask(Base):
     final_result: Mapped[str | None] = mapped_column(String(8))
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     publish_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    credit_event_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("credit_event.id"))
+    credit_event_id: Mapped[uuid.UUID | None] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
+        PrimaryKeyConstraint("uscc", "id"),  # distributed by uscc (registry/distribution.py)
+        ForeignKeyConstraint(["uscc", "credit_event_id"], ["credit_event.uscc", "credit_event.id"]),
         UniqueConstraint("plan_id", "uscc"),
         Index("ix_inspection_task_uscc_finalised_at", "uscc", "finalised_at"),
         Index("ix_inspection_task_category_finalised_at", "category", "finalised_at"),
@@ -124,9 +138,13 @@ class TaskInspector(Base):
 
     __tablename__ = "task_inspector"
 
-    task_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspection_task.id"), primary_key=True)
-    inspector_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspector.id"), primary_key=True)
+    task_id: Mapped[uuid.UUID] = mapped_column()
+    inspector_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("inspector.id"))  # a reference table
     uscc: Mapped[str] = mapped_column(String(18))
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_task_inspector_inspector_id_uscc", "inspector_id", "uscc"),)
+    __table_args__ = (
+        PrimaryKeyConstraint("uscc", "task_id", "inspector_id"),
+        ForeignKeyConstraint(["uscc", "task_id"], ["inspection_task.uscc", "inspection_task.id"]),
+        Index("ix_task_inspector_inspector_id_uscc", "inspector_id", "uscc"),
+    )

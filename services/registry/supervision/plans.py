@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import one_connection_per_node
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.pagination import keyset_after
 from services.registry.draws import commit_reveal
@@ -42,6 +43,7 @@ async def create_plan(
     targets: Sequence[str] = (),
     warning_id: uuid.UUID | None = None,
 ) -> InspectionPlan:
+    await one_connection_per_node(session)  # a reference table written (after reads, for a warning's)
     rules = load_rules()
     catalogue = load_catalogue()
     unknown = [c for c in data.categories if catalogue.get(c) is None]
@@ -178,6 +180,7 @@ async def approve(
     session: AsyncSession, *, plan_id: uuid.UUID, actor: Principal, now: datetime
 ) -> InspectionPlan:
     """Freeze candidates and quotas and commit to a server seed: only its SHA-256 is published."""
+    await one_connection_per_node(session)  # many shards read, then a reference table written
     plan = await get_plan(session, plan_id, for_update=True)
     if plan.status != "draft":
         raise Conflict(
@@ -233,6 +236,7 @@ async def draw(
     session: AsyncSession, *, plan_id: uuid.UUID, actor: Principal, now: datetime
 ) -> InspectionPlan:
     """Reveal the seed, draw, and make a task with its inspectors for each drawn enterprise."""
+    await one_connection_per_node(session)
     plan = await get_plan(session, plan_id, for_update=True)
     if plan.status != "approved":
         raise Conflict(

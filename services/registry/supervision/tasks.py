@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
+from services.common.db import by_id
 from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.workdays import load_calendar
 from services.registry.credit import service as credit
@@ -42,10 +43,7 @@ def source_ref(task: InspectionTask) -> str:
 
 
 async def get_task(session: AsyncSession, task_id: uuid.UUID, *, for_update: bool = False) -> InspectionTask:
-    statement = select(InspectionTask).where(InspectionTask.id == task_id)
-    if for_update:
-        statement = statement.with_for_update().execution_options(populate_existing=True)
-    task = (await session.execute(statement)).scalar_one_or_none()
+    task = await by_id(session, InspectionTask, task_id, for_update=for_update)
     if task is None:
         raise NotFound(f"no inspection task {task_id}")
     return task

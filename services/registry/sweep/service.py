@@ -28,8 +28,8 @@ from services.common.clock import Clock
 from services.registry.credit import service as credit
 from services.registry.credit.rulebook import RuleBook
 from services.registry.credit.rules import RuleSet
+from services.registry.enterprises import service as enterprises
 from services.registry.enterprises.models import Enterprise
-from services.registry.events import unit_of_work
 from services.registry.ledger import checkpoints, feed
 from services.registry.ledger.models import AuditCheckpoint
 from services.registry.lists import lifecycle, machine
@@ -54,25 +54,13 @@ async def _below_floor(
 ) -> int:
     """Withdraw red-list entries whose enterprise no longer meets the floor; one batch."""
     failing = [g.grade for g in rules.grades if not list_rules.meets_red_floor(g.grade, rules)]
-    statement = (
-        select(Enterprise)
-        .where(
-            Enterprise.grade.in_(failing),
-            select(ListEntry.id)
-            .where(
-                ListEntry.uscc == Enterprise.uscc,
-                ListEntry.kind == "red",
-                ListEntry.status == machine.LISTED,
-            )
-            .exists(),
-        )
-        .order_by(Enterprise.uscc)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
+    listed_red = (
+        select(ListEntry.id)
+        .where(ListEntry.uscc == Enterprise.uscc, ListEntry.kind == "red", ListEntry.status == machine.LISTED)
+        .exists()
     )
     withdrawn = 0
-    claimed = (await session.execute(statement)).scalars().all()
-    unit_of_work.row_locks(session).update(e.uscc for e in claimed)
+    claimed = await enterprises.claim(session, Enterprise.grade.in_(failing) & listed_red, batch=batch)
     for enterprise in claimed:
         withdrawn += len(
             await lifecycle.enforce_red_floor(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
-from services.common.db import insert_ignoring_conflicts
+from services.common.db import insert_ignoring_conflicts, one_connection_per_node
 from services.common.errors import Conflict, NotFound
 from services.common.pagination import keyset_after
 from services.registry.enterprises.models import Enterprise
@@ -196,6 +196,7 @@ async def directed_plan(
     now: datetime,
 ) -> InspectionPlan:
     """A directed (专项) plan over the enterprises behind the warning, in one step."""
+    await one_connection_per_node(session)  # many shards read, then a reference table written
     warning = await get_warning(session, warning_id, for_update=True)
     if warning.status not in ("assessed", "disposed"):
         raise Conflict(

@@ -148,6 +148,7 @@ async def declaration_series(session: AsyncSession, w: Windows, size: int) -> li
         .join(
             StandardVersion,
             and_(
+                StandardVersion.uscc == StandardFlag.uscc,
                 StandardVersion.declaration_id == StandardFlag.declaration_id,
                 StandardVersion.version == StandardFlag.version,
             ),
