@@ -11,9 +11,10 @@ from services.common.db import SessionDep
 from services.common.errors import NotFound, PayloadTooLarge, responses
 from services.common.pagination import (
     CODE,
-    CursorQuery,
+    CodeCursor,
     LimitQuery,
     Page,
+    TimeAndIdCursor,
     decode_cursor,
     encode_cursor,
     time_and_id_after,
@@ -67,7 +68,7 @@ async def list_prefixes(
     now: NowDep,
     uscc: Annotated[UsccFormat | None, Query()] = None,  # type: ignore[valid-type]
     prefix_status: Annotated[Literal["valid", "expired", "cancelled"] | None, Query(alias="status")] = None,
-    cursor: CursorQuery = None,
+    cursor: CodeCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[PrefixOut]:
     """Members and their prefixes, cancellations included (public; Arts. 11 and 29)."""
@@ -124,7 +125,7 @@ async def publish_product(
 
 @router.get("/v1/enterprises/{uscc}/products", response_model=Page[ProductOut], responses=responses(404, 422))
 async def list_products(
-    enterprise: EnterpriseDep, session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 50
+    enterprise: EnterpriseDep, session: SessionDep, cursor: CodeCursor = None, limit: LimitQuery = 50
 ) -> Page[ProductOut]:
     """The items an enterprise has published (public)."""
     key = decode_cursor(cursor, CODE)
@@ -208,7 +209,7 @@ async def _events(kind: str, session: SessionDep, cursor: str | None, limit: int
     responses=responses(422, 429),
 )
 async def failed_products(
-    session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 50
+    session: SessionDep, cursor: TimeAndIdCursor = None, limit: LimitQuery = 50
 ) -> Page[ProductEvent]:
     """Products that failed a spot check (不合格产品公示), newest first (public)."""
     return await _events("spot_check_failed", session, cursor, limit)
@@ -221,7 +222,7 @@ async def failed_products(
     responses=responses(422, 429),
 )
 async def recalls(
-    session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 50
+    session: SessionDep, cursor: TimeAndIdCursor = None, limit: LimitQuery = 50
 ) -> Page[ProductEvent]:
     """Defective-product recalls (缺陷产品召回), newest first (public)."""
     return await _events("recall", session, cursor, limit)

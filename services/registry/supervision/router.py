@@ -12,7 +12,15 @@ from sqlalchemy import select
 from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import Conflict, NotFound, responses
-from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.pagination import (
+    CodeCursor,
+    IdCursor,
+    LimitQuery,
+    Page,
+    TimeCursor,
+    decode_cursor,
+    encode_cursor,
+)
 from services.common.roles import Role
 from services.registry.dependencies import NowDep, UsccPathDep
 from services.registry.supervision import plans
@@ -46,7 +54,7 @@ async def list_risk_classes(
     session: SessionDep,
     risk_class: Annotated[RiskClassName | None, Query(alias="class")] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$")] = None,
-    cursor: CursorQuery = None,
+    cursor: CodeCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[RiskClassOut]:
     """Stored risk classes, filterable by class and region (regulator, partner)."""
@@ -102,7 +110,7 @@ async def create_inspector(
 
 @router.get("/v1/inspectors", response_model=Page[InspectorOut], responses=responses(401, 403, 422))
 async def list_inspectors(
-    actor: Regulator, session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 50
+    actor: Regulator, session: SessionDep, cursor: IdCursor = None, limit: LimitQuery = 50
 ) -> Page[InspectorOut]:
     """The inspector pool (regulator)."""
     after = decode_cursor(cursor, ("uuid",))
@@ -170,7 +178,7 @@ async def list_plans(
     plan_status: Annotated[
         str | None, Query(alias="status", pattern=r"^(draft|approved|drawn|closed)$")
     ] = None,
-    cursor: CursorQuery = None,
+    cursor: TimeCursor = None,
     limit: LimitQuery = 20,
 ) -> Page[PlanOut]:
     """Plans, newest first (regulator)."""

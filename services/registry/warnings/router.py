@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
-from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.pagination import LimitQuery, Page, TimeCursor, decode_cursor, encode_cursor
 from services.common.roles import Role
 from services.common.workdays import CHINA
 from services.registry.dependencies import NowDep
@@ -45,7 +45,7 @@ async def list_warnings(
         str | None, Query(alias="status", pattern=r"^(open|assessed|disposed|closed)$")
     ] = None,
     level: Level | None = None,
-    cursor: CursorQuery = None,
+    cursor: TimeCursor = None,
     limit: LimitQuery = 20,
 ) -> Page[WarningOut]:
     """Warnings, newest first, by status and level (regulator)."""
@@ -120,7 +120,7 @@ async def directed_plan(
 
 @router.get("/v1/risk-notices", response_model=Page[NoticeOut], responses=responses(422))
 async def list_notices(
-    session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 20
+    session: SessionDep, cursor: TimeCursor = None, limit: LimitQuery = 20
 ) -> Page[NoticeOut]:
     """Published consumer risk notices, newest first (public)."""
     rows = await service.list_notices(session, after=_after(cursor), limit=limit)
