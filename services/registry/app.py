@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -15,7 +16,7 @@ from services.common.ratelimit import RateLimiter
 from services.registry.answers.credit_reads import router as credit_reads_router
 from services.registry.answers.router import router as answers_router
 from services.registry.credit.router import router as credit_router
-from services.registry.credit.rules import load_rules
+from services.registry.credit.rules import RuleSet, load_rules
 from services.registry.enterprises.router import router as enterprises_router
 from services.registry.events import unit_of_work
 from services.registry.ledger.checkpoints import LEDGER_KEY_NAME, load_key
@@ -61,6 +62,16 @@ def background_tasks(settings: RegistrySettings) -> Startup:
     return run
 
 
+def kinds_in_openapi(rules: RuleSet) -> Callable[[dict[str, Any]], None]:
+    """The event kinds of the loaded rules file as the enum of a recorded event's `kind`."""
+
+    def refine(schema: dict[str, Any]) -> None:
+        kind = schema["components"]["schemas"]["CreditEventCreate"]["properties"]["kind"]
+        kind["enum"] = sorted(rules.kinds)
+
+    return refine
+
+
 def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     if not settings.is_production:
@@ -92,6 +103,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             portal_products_router,
         ],
         startup=background_tasks(settings),
+        refine_openapi=kinds_in_openapi(rules),
         state={
             "rules": rules,
             "bus": build_bus(rules),

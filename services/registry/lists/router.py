@@ -128,7 +128,7 @@ async def _readable_entry(session: SessionDep, actor: Principal, entry_id: uuid.
     "/v1/list-entries",
     status_code=status.HTTP_201_CREATED,
     response_model=ListEntryOut,
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 404, 409, 422),
 )
 async def propose_entry(
     actor: Regulator,

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
+from services.common import gtin
 from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import NotFound, PayloadTooLarge, responses
@@ -44,7 +45,10 @@ Publisher = Annotated[Principal, Depends(require_roles(Role.enterprise, Role.reg
 Reader = Annotated[Principal, Depends(require_roles(Role.partner, Role.regulator))]
 Tracer = Annotated[Principal, Depends(require_roles(Role.service, Role.regulator))]
 PrefixPath = Annotated[str, Path(pattern=r"^\d{4,12}$", description="company prefix, 4 to 12 digits")]
-GtinPath = Annotated[str, Path(min_length=1, max_length=40, description="GTIN-8, -12, -13 or -14")]
+GtinPath = Annotated[
+    str,
+    Path(min_length=1, max_length=40, description="GTIN-8, -12, -13 or -14", json_schema_extra=gtin.SCHEMA),
+]
 
 
 @router.post(

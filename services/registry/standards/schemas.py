@@ -40,6 +40,7 @@ StandardNumberText = Annotated[
         description="standard number: Q/… (enterprise), T/… (group), GB, GB/T (national), "
         "industry codes such as QB/T, local DB…/T; normalised (full-width, em dash, case)",
         examples=["Q/ABC 0001S-2026"],
+        json_schema_extra={"pattern": numbers.PATTERN},
     ),
     AfterValidator(_number),
 ]
@@ -148,36 +149,58 @@ class FlagCreditEvent(BaseModel):
     summary: Text(2000) | None = None  # type: ignore[valid-type]
 
 
-class FlagCreate(BaseModel):
+class _Flag(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    finding: Finding
     reason: Prose  # type: ignore[valid-type]
     indicators: list[Line(100)] = Field(default_factory=list, max_length=100)  # type: ignore[valid-type]
     reference: Line(200) | None = Field(  # type: ignore[valid-type]
         default=None, description="inspection report or decision number"
     )
+
+
+class ReviewFlag(_Flag):
+    """under_review or compliant: a finding only."""
+
+    finding: Literal["under_review", "compliant"]
+
+
+class NonCompliantFlag(_Flag):
+    """non_compliant: may record a credit event and order a correction by a day."""
+
+    # The order to correct is the day and the article together (the schema says so too); neither is null.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "dependentRequired": {
+                "correction_due_on": ["correction_basis"],
+                "correction_basis": ["correction_due_on"],
+            }
+        },
+    )
+
+    finding: Literal["non_compliant"]
     credit_event: FlagCreditEvent | None = Field(
-        default=None, description="with a non_compliant finding: record a credit event against the enterprise"
+        default=None, description="record a credit event against the enterprise"
     )
-    correction_due_on: date | None = Field(
+    correction_due_on: date = Field(  # type: ignore[assignment]
         default=None,
-        description="with a non_compliant finding: the order to correct by this day (责令限期改正); past it "
-        "and not corrected, the failure is published",
+        description="the order to correct by this day (责令限期改正), today or later; past it and not "
+        "corrected, the failure is published",
     )
-    correction_basis: CorrectionBasisKey | None = Field(
+    correction_basis: CorrectionBasisKey = Field(  # type: ignore[assignment]
         default=None, description="the article of Order 83 the order rests on; goes with correction_due_on"
     )
 
     @model_validator(mode="after")
-    def _event_only_when_non_compliant(self) -> FlagCreate:
-        if self.credit_event is not None and self.finding != "non_compliant":
-            raise ValueError("a credit event goes with a non_compliant finding only")
-        if self.correction_due_on is not None and self.finding != "non_compliant":
-            raise ValueError("an order to correct goes with a non_compliant finding only")
+    def _correction_together(self) -> NonCompliantFlag:
         if (self.correction_due_on is None) != (self.correction_basis is None):
             raise ValueError("correction_due_on and correction_basis go together")
         return self
+
+
+# One body per finding, told apart by `finding`: only a non_compliant one carries an event or an order.
+FlagCreate = Annotated[ReviewFlag | NonCompliantFlag, Field(discriminator="finding")]
 
 
 class SampleCreate(BaseModel):
