@@ -31,7 +31,7 @@ from services.registry.portal.router import router as portal_router
 from services.registry.portal.supervision_pages import router as supervision_pages
 from services.registry.products.router import router as products_router
 from services.registry.settings import RegistrySettings
-from services.registry.standards.reference import load_reference
+from services.registry.standards.reference import Reference, load_reference
 from services.registry.standards.router import router as standards_router
 from services.registry.subscribers import build_bus
 from services.registry.supervision.router import router as supervision_router
@@ -62,12 +62,18 @@ def background_tasks(settings: RegistrySettings) -> Startup:
     return run
 
 
-def kinds_in_openapi(rules: RuleSet) -> Callable[[dict[str, Any]], None]:
-    """The event kinds of the loaded rules file as the enum of a recorded event's `kind`."""
+def configured_openapi(rules: RuleSet, reference: Reference) -> Callable[[dict[str, Any]], None]:
+    """What the loaded files allow, as enums: the rules file's event kinds, and the categories of the
+    mandatory-values table a declaration may name (its names and aliases; spacing and case are read
+    loosely, as `reference.key` compares)."""
 
     def refine(schema: dict[str, Any]) -> None:
-        kind = schema["components"]["schemas"]["CreditEventCreate"]["properties"]["kind"]
-        kind["enum"] = sorted(rules.kinds)
+        models = schema["components"]["schemas"]
+        models["CreditEventCreate"]["properties"]["kind"]["enum"] = sorted(rules.kinds)
+        names = sorted({n for c in reference.categories for n in (c.name, *c.aliases)})
+        for model in ("StandardCreate", "StandardRevision"):
+            category = models[model]["properties"]["category"]
+            category["anyOf"] = [{"type": "string", "enum": names}, {"type": "null"}]
 
     return refine
 
@@ -81,6 +87,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
     rules = load_rules(settings.rules_file)
     list_rules = load_list_rules()
     list_rules.check_against(rules)
+    reference = load_reference(settings.standards_reference_file)
     return build_app(
         settings,
         title="Quality-credit registry",
@@ -103,13 +110,13 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             portal_products_router,
         ],
         startup=background_tasks(settings),
-        refine_openapi=kinds_in_openapi(rules),
+        refine_openapi=configured_openapi(rules, reference),
         state={
             "rules": rules,
             "bus": build_bus(rules),
             "ledger_key": load_key(settings.ledger_key_file) if settings.ledger_key_file.exists() else None,
             "list_rules": list_rules,
-            "standards_reference": load_reference(settings.standards_reference_file),
+            "standards_reference": reference,
             "clock": clock or SystemClock(),
             "rate_limiter": RateLimiter(),
             "rate_limits": {"search": settings.search_rate, "public_list": settings.public_list_rate},

@@ -75,8 +75,9 @@ class NumberError(ValueError):
     pass
 
 
-# What OpenAPI says of a standard number (a client's spelling `parse` takes).
+# What OpenAPI says of a standard number (a client's spelling `parse` takes), and of an enterprise's own.
 PATTERN = _schema_pattern()
+ENTERPRISE_PATTERN = f"^[{WHITESPACE}]*[Qq][{WHITESPACE}]*/"
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from services.common.text import Line, Text
+from services.common.decimals import Fixed
+from services.common.text import PROSE_PATTERN, Line, Text
 from services.common.text import Prose as ProseText
 from services.common.timestamps import Timestamp
 from services.registry.credit.schemas import Severity
-from services.registry.standards import numbers
+from services.registry.standards import documents, numbers
 
 Comparator = Literal[">=", ">", "<=", "<", "=", "range"]
 StandardType = Literal["product", "service"]
@@ -22,7 +23,7 @@ Finding = Literal["under_review", "non_compliant", "compliant"]
 Supervision = Literal["none", "under_review", "non_compliant", "compliant"]
 # Keys of order83.toml [corrections]: the articles that order a correction by a deadline.
 CorrectionBasisKey = Literal["art30", "art31", "art32", "art33"]
-IndicatorValue = Annotated[Decimal, Field(max_digits=24, decimal_places=12, allow_inf_nan=False)]
+IndicatorValue = Fixed(12, 12, signed=True)
 
 
 def _number(value: str) -> str:
@@ -74,11 +75,47 @@ class DocumentUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filename: Line(200)  # type: ignore[valid-type]
-    content_base64: str = Field(min_length=1, max_length=50_000_000)
+    content_base64: str = Field(
+        min_length=1,
+        max_length=50_000_000,
+        description="a PDF file, base64",
+        json_schema_extra={"pattern": documents.BASE64_PATTERN, "format": documents.PDF_FORMAT},
+    )
+
+
+# The disclosure rules of `service._check_content` that hang on another field, as JSON Schema:
+# an enterprise (Q/) standard discloses its indicators, each with its test method (Order 83 art. 14
+# para 2); below_recommended needs its note (art. 14 para 3).
+_DISCLOSURE: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"required": ["number"], "properties": {"number": {"pattern": numbers.ENTERPRISE_PATTERN}}},
+            "then": {
+                "required": ["indicators"],
+                "properties": {
+                    "indicators": {
+                        "minItems": 1,
+                        "items": {
+                            "required": ["test_method"],
+                            "properties": {"test_method": {"type": "string"}},
+                        },
+                    }
+                },
+            },
+        },
+        {
+            "if": {"required": ["below_recommended"], "properties": {"below_recommended": {"const": True}}},
+            "then": {
+                "required": ["below_recommended_note"],
+                "properties": {"below_recommended_note": {"type": "string", "pattern": PROSE_PATTERN}},
+            },
+        },
+    ]
+}
 
 
 class StandardCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_DISCLOSURE)
 
     number: StandardNumberText
     title: Line(200)  # type: ignore[valid-type]

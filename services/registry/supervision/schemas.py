@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.common.decimals import Fraction
 from services.common.text import Line, Text
 from services.common.text import Prose as ProseText
 from services.registry.credit.schemas import Severity
 from services.registry.supervision.rules import load_catalogue
 
 RiskClassName = Literal["A", "B", "C", "D"]
+# A sampling ratio: a share of the class in [0, 1].
+Share = Fraction(12)
 REGION = r"^\d{2,6}$"
 
 
@@ -84,18 +86,12 @@ class PlanCreate(BaseModel):
     statuses: list[Literal["active", "deregistered"]] = Field(default=["active"], min_length=1)
     period_start: date
     period_end: date
-    ratios: dict[RiskClassName, Decimal] | None = Field(
+    ratios: dict[RiskClassName, Share] | None = Field(
         default=None, description="per-class sampling ratio in [0, 1]; defaults from the rules file"
     )
     cap: int | None = Field(default=None, ge=1, le=100000, description="at most this many tasks")
     inspector_pool: list[uuid.UUID] = Field(min_length=2, max_length=500)
     note: Text(2000) | None = None  # type: ignore[valid-type]
-
-    @model_validator(mode="after")
-    def _sane(self) -> PlanCreate:
-        if self.ratios and any(not Decimal(0) <= r <= Decimal(1) for r in self.ratios.values()):
-            raise ValueError("ratios are fractions in [0, 1]")
-        return self
 
 
 class PlanOut(BaseModel):
