@@ -1,6 +1,9 @@
 """Schema fuzzing with schemathesis: every operation of both OpenAPI documents, as each caller the
 access matrix lets in, with valid and invalid input, and path parameters that sometimes point at
-seeded records. Zero 5xx; every answer's status, media type, headers and body as documented.
+seeded records. Zero 5xx; every answer's status, media type, headers and body as documented; a
+request the schema calls invalid refused, and one it calls valid never refused as invalid (422),
+save for the few rules no JSON Schema can state (SCHEMA_CANNOT_STATE, each by the field it names).
+Custom formats the documents use (uscc, gtin, cursors, PDF content) get generators below.
 
 Bounded: FUZZ_EXAMPLES per operation and caller (QCR_FUZZ_EXAMPLES overrides it, e.g. for a long
 local run). Both services run once per database for the whole module.
@@ -98,6 +101,11 @@ UNLIMITED = (10**9, 60)
 # schema-valid request may break them, and the 422 names the field. Only those fields (fnmatch
 # patterns), on those operations, may refuse a schema-valid request; any other refusal is a fault.
 _NOT_IN_FUTURE = "a time is not after now (the server's clock)"
+_ABOVE = (
+    "an indicator against another value: a range's value_max above its value, a declared value no"
+    " weaker than its category's mandatory one (the reference table)"
+)
+_INDICATOR = {"indicators.[0-9]": _ABOVE, "indicators.[0-9][0-9]": _ABOVE}
 SCHEMA_CANNOT_STATE: dict[str, dict[str, str]] = {
     "POST /v1/enterprises/{uscc}/credit-events": {
         "occurred_at": _NOT_IN_FUTURE,
@@ -109,6 +117,12 @@ SCHEMA_CANNOT_STATE: dict[str, dict[str, str]] = {
         "received_at": "not in the future, nor more than the configured number of days before now"
     },
     "POST /v1/standards/{standard_id}/flags": {"correction_due_on": "today or later"},
+    "POST /v1/company-prefixes": {"valid_until": "after registered_on"},
+    "POST /v1/enterprises/{uscc}/standards": {"indicators.[0-9]": _ABOVE, "indicators.[0-9][0-9]": _ABOVE},
+    "POST /v1/standards/{standard_id}/revisions": {
+        "indicators.[0-9]": _ABOVE,
+        "indicators.[0-9][0-9]": _ABOVE,
+    },
 }
 
 

@@ -48,10 +48,18 @@ StandardNumberText = Annotated[
 Prose = ProseText(4000)
 
 
+# value_max goes with the comparator `range`, and only with it (the check in `_range`).
+_RANGE: dict[str, Any] = {
+    "if": {"required": ["comparator"], "properties": {"comparator": {"const": "range"}}},
+    "then": {"required": ["value_max"], "properties": {"value_max": {"not": {"type": "null"}}}},
+    "else": {"properties": {"value_max": {"type": "null"}}},
+}
+
+
 class Indicator(BaseModel):
     """A key technical indicator: name, comparator, value (and upper value of a range), unit, method."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_RANGE)
 
     name: Line(100)  # type: ignore[valid-type]
     comparator: Comparator = Field(description="'>=' is ≥, '<=' is ≤; 'range' needs value_max")
