@@ -13,7 +13,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import PlainValidator, WithJsonSchema
+from pydantic import BeforeValidator, WithJsonSchema
 
 
 def _reader(pattern: str, low: int, high: int, expected: str) -> Any:
@@ -30,7 +30,7 @@ def _reader(pattern: str, low: int, high: int, expected: str) -> Any:
             return Decimal(value)
         raise ValueError(f"must be {expected}")
 
-    return PlainValidator(read)
+    return BeforeValidator(read)  # a Decimal, or refused: the decimal check after it has no say
 
 
 def _decimal(pattern: str, low: int, high: int, expected: str, description: str) -> Any:
