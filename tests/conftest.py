@@ -75,6 +75,7 @@ def registry_settings(backend: Backend, keys_dir: Path) -> RegistrySettings:
         db_pool_size=5,
         webhooks_enabled=False,
         sweep_interval_seconds=0,  # tests run the sweep when they need it (sweep.runner.tick)
+        calendar_check_seconds=0,  # and the calendar watch (app.state.calendar_watch.run_once)
         webhook_private_targets=True,  # the explicit opt-out: test receivers listen on 127.0.0.1
         search_rate=(1000, 60),
         public_list_rate=(1000, 60),

@@ -53,13 +53,14 @@ def _server(app: object, host: str, port: int, workers: int = 1) -> uvicorn.Serv
 
 async def _load_demo(settings: RegistrySettings) -> list[str]:
     from services.registry import demo
-    from services.registry.credit.rules import load_rules
+    from services.registry.credit.rulebook import load_rule_book
     from services.registry.subscribers import sessions as registry_sessions
 
     engine = create_engine(settings.database_url)
     try:
         async with registry_sessions(engine, settings)() as session:
-            codes = await demo.load(session, rules=load_rules(settings.rules_file), now=SystemClock().now())
+            now = SystemClock().now()
+            codes = await demo.load(session, rules=load_rule_book(settings.rules_file).in_force(now), now=now)
             await session.commit()
             return codes
     finally:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.common.clock import SystemClock
 from services.common.db import create_engine
-from services.registry.credit.rules import load_rules
+from services.registry.credit.rulebook import load_rule_book
 from services.registry.imports import service
 from services.registry.imports.reader import BadRow
 from services.registry.products import item_import, prefix_import
@@ -43,7 +43,7 @@ class ProgressBar:
 async def _write(settings: RegistrySettings, prepared: service.Prepared, source: str) -> service.ImportResult:
     engine = create_engine(settings.database_url)
     try:
-        bus = build_bus(load_rules(settings.rules_file))
+        bus = build_bus(load_rule_book(settings.rules_file))
         async with engine.begin() as conn:
             return await service.load(
                 conn, prepared, progress=ProgressBar(), bus=bus, source=source, actor="import:cli"

@@ -14,7 +14,7 @@ from pathlib import Path
 from services.common.clock import SystemClock
 from services.common.db import create_engine
 from services.registry.credit import service as credit
-from services.registry.credit.rules import load_rules
+from services.registry.credit.rulebook import load_rule_book
 from services.registry.ledger import checkpoints
 from services.registry.lists.rules import load_list_rules
 from services.registry.settings import RegistrySettings
@@ -33,7 +33,7 @@ async def _sweep(settings: RegistrySettings) -> service.SweepResult:
     try:
         return await service.run_once(
             registry_sessions(engine, settings),
-            rules=load_rules(settings.rules_file),
+            book=load_rule_book(settings.rules_file),
             list_rules=load_list_rules(),
             clock=SystemClock(),
             key=checkpoints.load_key(key_file) if key_file and key_file.exists() else None,
@@ -54,13 +54,13 @@ def run_sweep(args: argparse.Namespace) -> int:
 
 
 async def _regrade(settings: RegistrySettings, batch: int) -> int:
-    rules = load_rules(settings.rules_file)
+    book, clock = load_rule_book(settings.rules_file), SystemClock()
     engine = create_engine(settings.database_url, pool_size=settings.db_pool_size)
     try:
         return await _until_done(
             registry_sessions(engine, settings),
             lambda s: credit.regrade_due(
-                s, rules=rules, now=SystemClock().now(), actor="system:regrade", batch=batch
+                s, rules=book.in_force(clock.now()), now=clock.now(), actor="system:regrade", batch=batch
             ),
         )
     finally:
@@ -70,7 +70,8 @@ async def _regrade(settings: RegistrySettings, batch: int) -> int:
 def run_regrade(args: argparse.Namespace) -> int:
     settings = _settings(args)
     done = asyncio.run(_regrade(settings, args.batch))
-    print(f"regraded {done} enterprises under rules {load_rules(settings.rules_file).version}")
+    version = load_rule_book(settings.rules_file).in_force(SystemClock().now()).version
+    print(f"regraded {done} enterprises under rules {version}")
     return 0
 
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import TokenVerifier
@@ -103,18 +104,38 @@ def health_router() -> APIRouter:
             raise Unavailable("database unreachable") from exc
         # A short calendar does not make the service unready: deadlines past its end are answered
         # as provisional. It is reported so operators load the next notice in time.
-        return {"status": "ready", "calendar": calendar_coverage(request.app)}
+        coverage = calendar_coverage(request.app)
+        horizon: OpenDeadlines | None = getattr(request.app.state, "open_deadlines", None)
+        if horizon is not None and "valid_to" in coverage:
+            async with request.app.state.read_sessions() as session:
+                latest = await horizon(session, _now(request.app))
+            coverage["latest_open_deadline"] = latest.isoformat() if latest else None
+            if latest is not None and latest > date.fromisoformat(coverage["valid_to"]):
+                coverage["warning"] = (
+                    f"a running deadline ends on {latest}, after the working-day calendar's last day "
+                    f"({coverage['valid_to']}): it is provisional until the next State Council holiday "
+                    "notice is loaded" + (f"; {coverage['warning']}" if coverage["warning"] else "")
+                )
+        return {"status": "ready", "calendar": coverage}
 
     router.add_api_route("/metrics", metrics_endpoint, methods=["GET"], include_in_schema=False)
     return router
+
+
+# The last day of the latest deadline still running in a service's database (None: none runs).
+OpenDeadlines = Callable[[AsyncSession, datetime], Awaitable[date | None]]
+
+
+def _now(app: FastAPI) -> datetime:
+    clock = getattr(app.state, "clock", None)
+    return clock.now() if clock is not None else datetime.now(UTC)  # type: ignore[no-any-return]
 
 
 def calendar_coverage(app: FastAPI) -> dict[str, Any]:
     """How many days ahead the working-day calendar reaches, against the longest deadline."""
     settings: ServiceSettings = app.state.settings
     longest = settings.workdays_warn_days or getattr(app.state, "longest_deadline_days", 0) or 30
-    clock = getattr(app.state, "clock", None)
-    today = china_day(clock.now() if clock is not None else datetime.now(UTC))
+    today = china_day(_now(app))
     try:
         calendar = load_calendar(settings.workdays_file)
     except (OSError, CalendarError) as exc:

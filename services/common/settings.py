@@ -54,6 +54,9 @@ class ServiceSettings(BaseSettings):
     workdays_file: Path = DEFAULT_CALENDAR
     # /readyz warns when the calendar covers fewer days ahead than this (0: the longest deadline).
     workdays_warn_days: int = Field(0, ge=0)
+    # How often the calendar file is checked for a change (then running deadlines are recomputed:
+    # complaint cases; list entries and repair applications); 0: never.
+    calendar_check_seconds: float = Field(60, ge=0)
 
     service_name: str = ""
 

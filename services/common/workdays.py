@@ -105,6 +105,12 @@ class WorkCalendar:
         return end_of_day(self.add_working_days(china_day(received_at), days))
 
 
+def span_days(*, working_days: int, days: int = 0) -> int:
+    """An upper bound, in calendar days, of a period of `days` plus `working_days` working days:
+    working days counted as 7/5 plus the longest holiday block (a warning then comes early, not late)."""
+    return days + (working_days * 7 + 4) // 5 + (9 if working_days else 0)
+
+
 def parse_calendar(text: str, *, source: str = "<calendar>") -> WorkCalendar:
     """A calendar from the TOML text; raises CalendarError when it is inconsistent."""
     try:

@@ -10,11 +10,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.common.app import build_app
+from services.common.calendar_watch import calendar_watch
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys
 from services.common.ratelimit import RateLimiter
 from services.complaints.caching import NoStoreMiddleware
-from services.complaints.calendar_watch import calendar_watch
+from services.complaints.cases.clock import recompute_open
 from services.complaints.cases.router import handlers, public
 from services.complaints.confidential import Vault, dev_key
 from services.complaints.notifications.dispatcher import NotificationDispatcher, build_sender
@@ -69,7 +70,11 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
     @asynccontextmanager
     async def background(app: FastAPI) -> AsyncIterator[None]:
         async with (
-            calendar_watch(app, interval=settings.calendar_check_seconds),
+            calendar_watch(
+                app,
+                recompute=lambda session, calendar: recompute_open(session, policy=policy, calendar=calendar),
+                interval=settings.calendar_check_seconds,
+            ),
             dispatcher(app),
         ):
             yield

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from services.common.workdays import china_day
+from services.common.workdays import china_day, span_days
 
 RULES_FILE = Path(__file__).with_name("rules.toml")
 OPEN_STATES = frozenset({"received", "accepted", "investigating"})
@@ -94,8 +94,7 @@ class Policy:
 
 
 def _span(p: Period) -> int:
-    working = p.working_days + p.extension_working_days
-    return p.days + p.extension_days + (working * 7 + 4) // 5 + (9 if working else 0)
+    return span_days(working_days=p.working_days + p.extension_working_days, days=p.days + p.extension_days)
 
 
 def _period(table: dict[str, Any]) -> Period:

@@ -51,8 +51,6 @@ class ComplaintsSettings(ServiceSettings):
     backoff_base_seconds: float = Field(1.0, gt=0)
     backoff_max_seconds: float = Field(300, gt=0)
     registry_timeout_seconds: float = Field(5, gt=0)
-    # How often the calendar file is checked for a change (then open deadlines are recomputed); 0: never.
-    calendar_check_seconds: float = Field(60, ge=0)
 
     # Notifications (issue 20): "file" writes to notify_file (development only); "gateway" uses the
     # SMS gateway and the SMTP relay below. Retries reuse dispatch_interval/lease/backoff above.

@@ -19,6 +19,7 @@ def load_models() -> MetaData:
     from services.registry.lists import models as _lists  # noqa: F401
     from services.registry.partners import models as _partners  # noqa: F401
     from services.registry.products import models as _products  # noqa: F401
+    from services.registry.reports import models as _reports  # noqa: F401
     from services.registry.standards import models as _standards  # noqa: F401
     from services.registry.supervision import models as _supervision  # noqa: F401
     from services.registry.sweep import models as _sweep  # noqa: F401

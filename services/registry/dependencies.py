@@ -1,4 +1,4 @@
-"""Registry-wide dependencies: the rules in force, the clock, and the enterprise named in the path.
+"""Registry-wide dependencies: the rules version in force now, the clock, the enterprise in the path.
 
 All `async def`: FastAPI runs plain `def` dependencies in a thread pool, a hop per request.
 """
@@ -19,7 +19,8 @@ from services.registry.enterprises.models import Enterprise
 
 
 async def _rules(request: Request) -> RuleSet:
-    return request.app.state.rules
+    """The rules version in force now (a version with a later `effective_from` takes over then)."""
+    return request.app.state.rule_book.in_force(request.app.state.clock.now())  # type: ignore[no-any-return]
 
 
 async def _now(request: Request) -> datetime:
@@ -52,7 +53,8 @@ async def _enterprise(session: SessionDep, code: Annotated[str, Depends(_path_co
 
 
 async def _initial_grade(request: Request) -> Assessment:
-    return assess([], request.app.state.rules, request.app.state.clock.now())
+    now = request.app.state.clock.now()
+    return assess([], request.app.state.rule_book.in_force(now), now)
 
 
 RulesDep = Annotated[RuleSet, Depends(_rules)]

@@ -31,7 +31,9 @@ class RegistrySettings(ServiceSettings):
     jwt_service_subjects: list[str] = Field(
         default_factory=lambda: ["complaints"]
     )  # the feed: sub=complaints
-    rules_file: Path = RULES_DIR / "2026.1.toml"
+    # The credit rules: a directory of versioned rules files (each in force from its `effective_from`
+    # day until the next version's; see credit/rulebook.py), or one file to pin a single version.
+    rules_file: Path = RULES_DIR
     batch_max_codes: int = Field(1000, ge=1, le=10000)
     demo_data: bool = False
     # Seconds between in-process expiry sweeps of the lists; 0 leaves it to `qcr lists sweep` (cron).
@@ -81,6 +83,14 @@ class RegistrySettings(ServiceSettings):
     service_signing_key_file: Path | None = None
     service_issuer: str = REGISTRY_ISSUER
 
+    # Credit reports: the Ed25519 key that signs them and the JWKS that publishes the keys verifying
+    # them (rotation: a new key file, its public key added beside the old ones); how long a report is
+    # valid (registry policy, no legal source); the public address its QR code and text point to.
+    reports_key_file: Path | None = None
+    reports_jwks_file: Path | None = None
+    reports_validity_days: int = Field(30, ge=1, le=366)
+    public_url: str = "http://127.0.0.1:8001"
+
     @model_validator(mode="after")
     def _dev_issuers(self) -> RegistrySettings:
         if self.ledger_key_file is None:
@@ -89,6 +99,11 @@ class RegistrySettings(ServiceSettings):
             self.ledger_key_file = keys_dir(self.data_dir) / "registry-ledger.pem"
         if self.service_signing_key_file is None and not self.is_production:
             self.service_signing_key_file = keys_dir(self.data_dir) / f"{REGISTRY_KEY_NAME}.pem"
+        if self.reports_key_file is None or self.reports_jwks_file is None:
+            if self.is_production:
+                raise ValueError("reports_key_file and reports_jwks_file must be configured in production")
+            self.reports_key_file = keys_dir(self.data_dir) / "registry-reports.pem"
+            self.reports_jwks_file = jwks_path(self.data_dir, "registry-reports")
         if self.is_production and self.webhook_private_targets:
             raise ValueError("webhook_private_targets is for local tests; production refuses it")
         if not self.trusted_issuers and not self.is_production:

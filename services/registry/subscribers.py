@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.registry.credit import grading
-from services.registry.credit.rules import RuleSet, load_rules
+from services.registry.credit.rulebook import RuleBook, load_rule_book
 from services.registry.enterprises.models import Enterprise
 from services.registry.events import unit_of_work
 from services.registry.events.domain import (
@@ -46,6 +46,7 @@ from services.registry.events.domain import (
     GradeDue,
     ProductRecorded,
     RepairDecided,
+    ReportIssued,
     SampleDrawn,
     SupervisionRecorded,
 )
@@ -69,7 +70,8 @@ async def _locked(session: AsyncSession, uscc: str) -> Enterprise:
     return enterprise
 
 
-def build_bus(rules: RuleSet) -> unit_of_work.Bus:
+def build_bus(book: RuleBook) -> unit_of_work.Bus:
+    """The subscribers; each grades under the rules version in force when its event happened."""
     bus = unit_of_work.Bus()
 
     # 1. grading
@@ -82,8 +84,9 @@ def build_bus(rules: RuleSet) -> unit_of_work.Bus:
         await grading.regrade(
             session,
             enterprise=await _locked(session, event.uscc),
-            rules=rules,
+            rules=book.in_force(event.at),
             now=event.at,
+            review_by=book.next_change_after(event.at),
             cause=cause,
             cause_ref=ref,
             actor=event.actor,
@@ -98,7 +101,7 @@ def build_bus(rules: RuleSet) -> unit_of_work.Bus:
             session,
             uscc=event.uscc,
             grade=event.new_grade,
-            rules=rules,
+            rules=book.in_force(event.at),
             now=event.at,
             actor=event.actor,
             cause=event.cause,
@@ -173,6 +176,7 @@ def build_bus(rules: RuleSet) -> unit_of_work.Bus:
         (SampleDrawn, "standard.sample_drawn", lambda e: e.sample_id, lambda e: e.details),
         (ProductRecorded, "{e.action}", lambda e: e.subject, lambda e: e.details),
         (SupervisionRecorded, "{e.action}", lambda e: e.subject, lambda e: e.details),
+        (ReportIssued, "credit_report.issued", lambda e: e.number, lambda e: e.details),
     ]
     for kind, action, subject, data in audit:
         bus.subscribe("audit", kind, audited(action, subject, data))
@@ -308,4 +312,4 @@ async def _feed_import(session: AsyncSession, event: EnterprisesImported) -> Non
 
 def sessions(engine: AsyncEngine, settings: RegistrySettings) -> async_sessionmaker[AsyncSession]:
     """Unit-of-work sessions with the subscribers wired, for commands that run outside the app."""
-    return unit_of_work.session_factory(engine, build_bus(load_rules(settings.rules_file)))
+    return unit_of_work.session_factory(engine, build_bus(load_rule_book(settings.rules_file)))

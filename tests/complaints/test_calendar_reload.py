@@ -21,7 +21,7 @@ from services.complaints.app import create_app
 from services.complaints.database import load_models
 from services.complaints.settings import ComplaintsSettings
 from tests.complaints.test_deadlines_order121 import day_of
-from tests.support import Tokens, complaint_body, move, running, wipe
+from tests.support import Backend, Tokens, complaint_body, move, running, wipe
 
 # TEST DATA, not a real notice: the 2026 calendar extended through 2027 with two made-up 2027
 # holidays (1 January and, so that a deadline visibly moves, Tuesday 19 January).
@@ -70,6 +70,7 @@ async def test_deadlines_past_the_calendar_are_provisional_and_move_when_2027_is
     app_on_file: tuple[FastAPI, httpx.AsyncClient],
     calendar_file: Path,
     complaints_settings: ComplaintsSettings,
+    backend: Backend,
     tokens: Tokens,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
@@ -97,9 +98,11 @@ async def test_deadlines_past_the_calendar_are_provisional_and_move_when_2027_is
     newer = calendar_file.with_name("workdays-2027.toml")
     newer_calendar(newer)
     monkeypatch.setenv("COMPLAINTS_DATABASE_URL", complaints_settings.database_url)
+    monkeypatch.setenv("REGISTRY_DATABASE_URL", backend.registry_url)
     assert await asyncio.to_thread(main, ["calendar", "check", str(newer)]) == 0
     report = capsys.readouterr().out
     assert "1 open complaint deadlines would move" in report
+    assert "0 open list deadlines would move" in report
     assert f"{case['id']} resolve_by: 2027-01-19 -> 2027-01-20" in report
     unchanged = (await client.get(f"/v1/complaints/{case['id']}", headers=handler)).json()
     assert day_of(unchanged["deadlines"]["resolve_by"]) == date(2027, 1, 19)  # a check writes nothing

@@ -45,7 +45,7 @@ async def test_a_follower_sees_the_committed_set_in_order_without_gaps_or_repeat
                 uscc=held_code,
                 data=CreditEventCreate.model_validate(event_body("HELD-1")),
                 actor=Principal(role=Role.regulator, subject="slow-officer", issuer="qcr-dev"),
-                rules=registry_app.state.rules,
+                rules=registry_app.state.rule_book.in_force(registry_app.state.clock.now()),
                 now=registry_app.state.clock.now(),
             )
             from services.registry.events.unit_of_work import publish

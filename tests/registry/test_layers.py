@@ -21,6 +21,7 @@ LAYERS = [
     "ledger",
     "credit",
     "lists",
+    "measures",
     "standards",
     "partners",
     "answers",
@@ -29,6 +30,7 @@ LAYERS = [
     "products",
     "supervision",
     "warnings",
+    "reports",
     "portal",
 ]
 

@@ -59,7 +59,7 @@ async def test_recheck_regrade_and_api_writes_run_together(
 
     app: FastAPI = create_app(registry_settings.model_copy(update={"rules_file": rules_file}), clock=clock)
     async with running(app) as client:
-        rules = app.state.rules
+        rules = app.state.rule_book.in_force(clock.now())
 
         async def api_writes(n: int) -> None:
             for k in range(3):

@@ -279,6 +279,8 @@ async def test_a_spot_check_draw_is_reproducible_and_skips_recently_drawn_declar
     )  # published, in the region, covering 牛奶: the withdrawn one is out
     before = (await registry.get(f"/v1/standards/samples/{committed['id']}/candidates", headers=reg)).json()
     assert before["seed"] is None and sorted(before["candidates"]) == sorted(nanning)
+    # while the seed is secret the candidates are the regulators' only
+    assert (await registry.get(f"/v1/standards/samples/{committed['id']}/candidates")).status_code == 401
 
     drawn = await registry.post(f"/v1/standards/samples/{committed['id']}/draw", headers=reg)
     assert drawn.status_code == 200, drawn.text
@@ -291,12 +293,12 @@ async def test_a_spot_check_draw_is_reproducible_and_skips_recently_drawn_declar
         await registry.post(f"/v1/standards/samples/{committed['id']}/draw", headers=reg)
     ).status_code == 409
 
-    # the record gives the same list, and anyone can re-run it from its seed and candidates
+    # the record gives the same list, and anyone — without a token — re-runs it from its seed and candidates
     assert [
         item["id"]
         for item in (await registry.get(f"/v1/standards/samples/{draw['id']}", headers=reg)).json()["chosen"]
     ] == chosen
-    record = (await registry.get(f"/v1/standards/samples/{draw['id']}/candidates", headers=reg)).json()
+    record = (await registry.get(f"/v1/standards/samples/{draw['id']}/candidates")).json()
     assert sorted(record["candidates"]) == sorted(nanning)
     rerun = sorted(record["candidates"], key=lambda c: hashlib.sha256(f"{seed}:{c}".encode()).hexdigest())[:2]
     assert rerun == chosen == record["chosen"]

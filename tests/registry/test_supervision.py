@@ -100,18 +100,44 @@ async def test_a_plan_is_drawn_with_a_committed_seed_and_reproducible_from_publi
     assert public["seed_sha256"] == approved["seed_sha256"] and public["seed"] is None
     before = (await registry.get(f"/v1/inspection-plans/{plan['id']}/candidates", headers=reg)).json()
     assert before["seed"] is None and before["chosen"] is None
+    # before the draw the candidate list is the regulators' only
+    candidates_url = f"/v1/inspection-plans/{plan['id']}/candidates"
+    assert (await registry.get(candidates_url)).status_code == 401
+    assert (await registry.get(candidates_url, headers=tokens(Role.partner))).status_code == 403
 
     drawn = (await registry.post(f"/v1/inspection-plans/{plan['id']}/draw", headers=reg)).json()
     assert drawn["status"] == "drawn" and drawn["seed_sha256"] == approved["seed_sha256"]
     assert (await registry.post(f"/v1/inspection-plans/{plan['id']}/draw", headers=reg)).status_code == 409
 
-    # published data alone: the candidate list, the quotas, the seed hash from approval, the seed
-    published = (await registry.get(f"/v1/inspection-plans/{plan['id']}/candidates", headers=reg)).json()
+    # published data alone, fetched without a token: the commitment as published at approval (above,
+    # `public`), the candidate list with its strata, the quotas and the seed; recomputed here with
+    # hashlib only, not the registry's code
+    published = (await registry.get(candidates_url)).json()
     seed = published["seed"]
-    assert hashlib.sha256(seed.encode()).hexdigest() == approved["seed_sha256"]
+    assert hashlib.sha256(seed.encode()).hexdigest() == public["seed_sha256"]
     lines = sorted(f"{c['uscc']}:{c['risk_class']}" for c in published["candidates"])
-    assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == approved["candidates_sha256"]
+    assert hashlib.sha256("\n".join(lines).encode()).hexdigest() == public["candidates_sha256"]
+    assert len(lines) == public["candidate_count"] and published["quotas"] == public["quotas"]
+    by_hand = []
+    for stratum in sorted({c["risk_class"] for c in published["candidates"]}):
+        members = sorted(
+            (c["uscc"] for c in published["candidates"] if c["risk_class"] == stratum),
+            key=lambda u: hashlib.sha256(f"{seed}:{u}".encode()).hexdigest(),
+        )
+        by_hand += members[: published["quotas"][stratum]]
+    assert by_hand == published["chosen"] == drawn["chosen"]
     assert recompute(seed, published["candidates"], published["quotas"]) == drawn["chosen"]
+    assert set(published) == {
+        "plan_id",
+        "method",
+        "seed_sha256",
+        "seed",
+        "quotas",
+        "candidates_sha256",
+        "candidates",
+        "chosen",
+    }
+    assert all(set(c) == {"uscc", "risk_class"} for c in published["candidates"])
 
     tasks = (await registry.get("/v1/inspection-tasks", params={"plan_id": plan["id"]}, headers=reg)).json()
     assert sorted(t["uscc"] for t in tasks["items"]) == sorted(drawn["chosen"])

@@ -6,6 +6,7 @@ import json
 import math
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
@@ -15,11 +16,14 @@ from services.common.clock import FrozenClock
 from services.common.devkeys import REGISTRY_ISSUER, REGISTRY_KEY_NAME, keys_dir
 from services.common.roles import Role
 from services.registry.database import load_models
+from services.registry.standards.recheck import recheck_all
+from services.registry.standards.reference import REFERENCE_FILE, load_reference
 from services.registry.warnings import job
 from services.registry.warnings.signals import evaluate, load_thresholds, poisson_upper_tail
 from services.registry.warnings.sources import service_token
 from tests.registry.supervision_support import add_inspectors, recompute
-from tests.support import Tokens, code, complaint_body, register
+from tests.registry.test_standards import publish, standard_body
+from tests.support import Tokens, code, complaint_body, event_body, register
 
 REPORTER = {"name": "李秘密", "phone": "13912345678", "email": "secret@example.cn"}
 DESCRIPTION = "独特描述：奶粉结块发臭，孩子喝后腹泻"
@@ -203,3 +207,56 @@ async def test_the_signal_job_is_leased(
     unreachable = state.settings.model_copy(update={"complaints_url": "http://127.0.0.1:9"})
     ran = await job.run_once(state.sessions, settings=unreachable, clock=clock)
     assert ran.ran and not ran.complaints_available  # complaints down: the registry's own signals still ran
+
+
+async def test_declarations_weaker_than_the_mandatory_values_raise_a_warning_and_pages_never_skip(
+    registry: httpx.AsyncClient, registry_app: FastAPI, tokens: Tokens, clock: FrozenClock, tmp_path: Path
+) -> None:
+    """Four milk standards declaring lead ≤ 0.02 mg/kg, rechecked against stricter mandatory values
+    (TEST DATA: ≤ 0.01) in one week; three substantiated complaints against one enterprise the same
+    week: two warnings raised together."""
+    reg = tokens(Role.regulator)
+    declared = []
+    for n in range(1, 5):
+        await register(registry, reg, code(n))
+        own = tokens(Role.enterprise, uscc=code(n))
+        declared.append((await publish(registry, own, code(n), standard_body(f"Q/NNSP 000{n}S-2026")))["id"])
+    stricter = tmp_path / "mandatory_values.toml"
+    text = REFERENCE_FILE.read_text(encoding="utf-8").replace('version = "2026.1"', 'version = "2027.1"')
+    stricter.write_text(text.replace('value = "0.02"', 'value = "0.01"'), encoding="utf-8")
+    flagged = await recheck_all(
+        registry_app.state.sessions, reference=load_reference(stricter), clock=clock, batch=10
+    )
+    assert flagged == 4
+    await register(registry, reg, code(9))
+    for n in range(3):
+        recorded = await registry.post(
+            f"/v1/enterprises/{code(9)}/credit-events",
+            json=event_body(f"投诉〔2026〕{n}号", kind="complaint_substantiated", severity="minor"),
+            headers=tokens(Role.service),
+        )
+        assert recorded.status_code == 201, recorded.text
+
+    state = registry_app.state
+    offline = state.settings.model_copy(update={"complaints_url": "http://127.0.0.1:9"})
+    ran = await job.run_once(state.sessions, settings=offline, clock=clock)
+    assert ran.ran and ran.raised == 2
+
+    warnings = (await registry.get("/v1/warnings", headers=reg)).json()["items"]
+    [weaker] = [w for w in warnings if w["signal"] == "weaker_declarations"]
+    assert weaker["category"] == "乳制品" and weaker["count"] == 4
+    # λ floored at 0.5 for a quiet baseline: P(X ≥ 4) ≈ 0.0018, yellow (≤ 0.01, above orange's 0.001)
+    assert weaker["level"] == "yellow" and math.isclose(weaker["p_value"], poisson_upper_tail(4, 0.5))
+    assert sorted(weaker["evidence"]["refs"]) == sorted(declared)  # the declarations behind it, by id
+
+    # Both warnings carry the same raised_at: a page of one never skips nor repeats the other.
+    assert len({w["raised_at"] for w in warnings}) == 1
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 1, **({"cursor": cursor} if cursor else {})}
+        page = (await registry.get("/v1/warnings", params=params, headers=reg)).json()
+        seen += [w["id"] for w in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == sorted(w["id"] for w in warnings) and len(seen) == len(set(seen)) == 2

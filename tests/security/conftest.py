@@ -54,6 +54,7 @@ class RegistryWorld:
     standard_id: str  # a declaration of `own`, with a document
     withdrawable: list[str]  # more declarations of `own`: one per caller, so each may withdraw one
     sample_id: str  # a spot-check draw, committed and not yet drawn
+    drawn_sample_id: str  # another, drawn: its candidates are public
     inspectors: list[str]  # six inspectors in region 45
     draft_plan: str  # an inspection plan awaiting approval
     approved_plan: str  # approved (seed committed), not drawn
@@ -64,6 +65,7 @@ class RegistryWorld:
     notice_id: str
     prefix: str = "6907777"  # a company prefix of `own`
     gtin: str = ""  # an item of `own` under `prefix`
+    report_number: str = ""  # a credit report on `own`, issued by a regulator
 
 
 def gtin_of(body: str) -> str:
@@ -124,6 +126,10 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         declarations.append(declared.json()["id"])
     sample = await client.post("/v1/standards/samples", json={"n": 2}, headers=reg)
     assert sample.status_code == 201, sample.text
+    drawn_sample = await client.post("/v1/standards/samples", json={"n": 1}, headers=reg)
+    assert drawn_sample.status_code == 201, drawn_sample.text
+    drawn = await client.post(f"/v1/standards/samples/{drawn_sample.json()['id']}/draw", headers=reg)
+    assert drawn.status_code == 200, drawn.text
     prefix = await client.post(
         "/v1/company-prefixes",
         json={"prefix": "6907777", "uscc": own, "registered_on": "2026-01-01"},
@@ -137,7 +143,10 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
     )
     assert item.status_code == 201, item.text
     supervision = await seed_supervision(client, tokens, (served, proposed))
+    report = await client.post(f"/v1/enterprises/{own}/credit-reports", json={}, headers=reg)
+    assert report.status_code == 201, report.text
     return RegistryWorld(
+        report_number=report.json()["number"],
         own=own,
         event_id=event.json()["id"],
         listed_entry=listed_entry,
@@ -154,6 +163,7 @@ async def seed_registry(client: httpx.AsyncClient, tokens: Tokens, clock: Frozen
         standard_id=declarations[0],
         withdrawable=declarations[1:],
         sample_id=sample.json()["id"],
+        drawn_sample_id=drawn_sample.json()["id"],
         gtin=item.json()["gtin"],
         **supervision,
     )

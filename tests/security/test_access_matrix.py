@@ -162,7 +162,7 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "POST /v1/standards/samples": Call("/v1/standards/samples", json={"n": 1}),
         "GET /v1/standards/samples/{sample_id}": Call(f"/v1/standards/samples/{w.sample_id}"),
         "GET /v1/standards/samples/{sample_id}/candidates": Call(
-            f"/v1/standards/samples/{w.sample_id}/candidates"
+            f"/v1/standards/samples/{w.drawn_sample_id}/candidates"
         ),
         "POST /v1/standards/samples/{sample_id}/draw": Call(f"/v1/standards/samples/{w.sample_id}/draw"),
         "GET /v1/risk-classes": Call("/v1/risk-classes", params={"class": "A"}),
@@ -254,6 +254,19 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "GET /failed-products": Call("/failed-products"),
         "GET /recalls": Call("/recalls"),
         "GET /static/portal.css": Call("/static/portal.css"),
+        "POST /v1/enterprises/{uscc}/credit-reports": Call(
+            f"/v1/enterprises/{own}/credit-reports", owner=own, json={}
+        ),
+        "GET /v1/credit-reports/{number}": Call(f"/v1/credit-reports/{w.report_number}"),
+        "GET /v1/credit-reports/{number}/pdf": Call(f"/v1/credit-reports/{w.report_number}/pdf", owner=own),
+        "GET /v1/credit-report-keys": Call("/v1/credit-report-keys"),
+        "GET /v1/enterprises/{uscc}/measures": Call(
+            f"/v1/enterprises/{own}/measures", owner=own, params={"use": "government_procurement"}
+        ),
+        "GET /v1/measures-catalogue": Call("/v1/measures-catalogue"),
+        "GET /reports": Call("/reports", params={"number": w.report_number}),
+        "GET /reports/{number}": Call(f"/reports/{w.report_number}"),
+        "POST /reports/verify": Call("/reports/verify", data={"file": ""}),
     }
 
 

@@ -13,7 +13,7 @@ from jsonschema_rs import Draft202012Validator
 from services.cli.contracts import documents
 from services.common.pagination import CURSOR_PATTERN, CURSOR_SHAPES, cursor_format, encode_cursor
 from services.common.roles import Role
-from services.registry.credit.rules import load_rules
+from services.registry.credit.rulebook import load_rule_book
 from services.registry.settings import RegistrySettings
 from tests.registry.test_lists import entry_body
 from tests.support import Tokens, code, register
@@ -81,10 +81,11 @@ async def test_a_transition_that_needs_reasons_says_so_in_the_schema_and_the_ans
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "action"
 
 
-def test_event_kinds_are_the_rules_files() -> None:
+def test_event_kinds_are_those_every_rules_version_knows() -> None:
     document = documents()["registry.openapi.json"]
     kind = document["components"]["schemas"]["CreditEventCreate"]["properties"]["kind"]
-    assert kind["enum"] == sorted(load_rules(RegistrySettings.model_fields["rules_file"].default).kinds)
+    book = load_rule_book(RegistrySettings.model_fields["rules_file"].default)
+    assert kind["enum"] == sorted(set.intersection(*(set(rules.kinds) for rules in book.all)))
 
 
 def test_standard_numbers_and_gtins_are_patterns() -> None:

@@ -328,6 +328,8 @@ def test_a_jwks_url_must_be_https_outside_development(keys_dir: Path) -> None:
                 data_dir=keys_dir,
                 database_url="postgresql+asyncpg://db/registry",
                 ledger_key_file=keys_dir / "ledger.pem",
+                reports_key_file=keys_dir / "reports.pem",
+                reports_jwks_file=keys_dir / "reports.jwks.json",
                 trusted_issuers=[issuer],
             )
     https = {**issuer, "jwks": "https://idp.example/jwks.json"}
@@ -336,5 +338,7 @@ def test_a_jwks_url_must_be_https_outside_development(keys_dir: Path) -> None:
         data_dir=keys_dir,
         database_url="postgresql+asyncpg://db/registry",
         ledger_key_file=keys_dir / "ledger.pem",
+        reports_key_file=keys_dir / "reports.pem",
+        reports_jwks_file=keys_dir / "reports.jwks.json",
         trusted_issuers=[https],
     )

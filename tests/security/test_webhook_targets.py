@@ -126,6 +126,8 @@ def test_private_targets_are_refused_unless_explicitly_allowed(keys_dir: Path) -
         "environment": "production",
         "database_url": "postgresql+asyncpg://db/registry",
         "ledger_key_file": keys_dir / "ledger.pem",
+        "reports_key_file": keys_dir / "reports.pem",
+        "reports_jwks_file": keys_dir / "reports.jwks.json",
         "trusted_issuers": [{"issuer": "idp", "jwks": "https://idp.example/jwks", "roles": ["regulator"]}],
     }
     for values in ({"environment": "dev"}, {"environment": "test"}, production):

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.calendar_watch import Move, Tracked, moves_since, snapshot
 from services.common.workdays import WorkCalendar
 from services.complaints.cases.models import Complaint, Transition
 from services.complaints.deadlines import CaseDeadlines, Facts, Pause, compute
@@ -84,16 +84,7 @@ async def refresh(session: AsyncSession, c: Complaint, *, policy: Policy, calend
     write(c, deadlines, calendar)
 
 
-@dataclass(frozen=True)
-class Move:
-    complaint_id: str
-    deadline: str
-    before: datetime | None
-    after: datetime | None
-    provisional: bool
-
-
-_TRACKED = (
+_TRACKED: Tracked = (
     ("accept_by", "accept_due_at", "accept_due_provisional"),
     ("resolve_by", "resolve_due_at", "resolve_due_provisional"),
     ("notify_by", "notify_due_at", "notify_due_provisional"),
@@ -134,10 +125,8 @@ async def recompute_open(
         if not rows:
             return moves
         for c in rows:
-            before = {name: getattr(c, column) for name, column, _ in _TRACKED}
+            before = snapshot(c, _TRACKED)
             await refresh(session, c, policy=policy, calendar=calendar)
-            for name, column, flag in _TRACKED:
-                if getattr(c, column) != before[name]:
-                    moves.append(Move(str(c.id), name, before[name], getattr(c, column), getattr(c, flag)))
+            moves.extend(moves_since(str(c.id), c, _TRACKED, before))
         await session.flush()
         last_id = rows[-1].id

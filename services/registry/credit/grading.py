@@ -81,8 +81,12 @@ async def regrade(
     cause: str,
     cause_ref: str | None,
     actor: str,
+    review_by: datetime | None = None,
 ) -> bool:
     """Recompute from the events and store on the row; the caller holds the enterprise row lock.
+
+    The stored grade comes due again at the first event expiry or at `review_by` (when the next
+    rules version takes effect), whichever is sooner.
 
     A change of score or grade is announced as `GradeChanged` (history, audit, feed and the red-list
     floor follow from it); returns whether there was one.
@@ -110,5 +114,6 @@ async def regrade(
     enterprise.rule_version = assessment.rule_version
     enterprise.explanation = assessment.explanation
     enterprise.graded_at = now
-    enterprise.regrade_due_at = assessment.next_review_at
+    due = [d for d in (assessment.next_review_at, review_by) if d is not None]
+    enterprise.regrade_due_at = min(due) if due else None
     return changed

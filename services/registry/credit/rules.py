@@ -123,7 +123,7 @@ def assess(events: Iterable[EventFacts], rules: RuleSet, at: datetime) -> Assess
                 "expires_at": event.expires_at.isoformat() if event.expires_at else None,
                 "effect": effect,
                 "reason": (
-                    f"{kind.zh} / {kind.en} ({event.severity}): {effect:+d}"
+                    f"{kind.zh} / {kind.en} ({event.severity}): {effect:+d} under rules {rules.version}"
                     if kind
                     else f"kind {event.kind} has no effect under rules {rules.version}"
                 ),

@@ -22,7 +22,22 @@ import hmac
 import secrets
 from collections.abc import Iterable, Mapping
 
+from services.common.auth import Principal
+from services.common.errors import Forbidden, Unauthorized
+from services.common.roles import Role
+
 METHOD = "sha256-rank-commit-reveal"
+
+
+def ensure_may_read_candidates(actor: Principal | None, *, revealed: bool) -> None:
+    """A draw's candidate list is public once its seed is revealed (anyone re-runs the draw, 一公开);
+    before, while the seed is secret, it is the regulators' only."""
+    if revealed:
+        return
+    if actor is None:
+        raise Unauthorized("the candidates are public once the draw is made; until then a token is needed")
+    if actor.role != Role.regulator:
+        raise Forbidden("the candidates are public once the draw is made; until then regulators only")
 
 
 def new_seed() -> str:

@@ -154,3 +154,12 @@ class SupervisionRecorded(DomainEvent):
     subject: str
     details: dict[str, Any]
     feed_kind: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportIssued(DomainEvent):
+    """A credit report issued (audited; the report itself is kept by the reports feature)."""
+
+    uscc: str
+    number: str
+    details: dict[str, Any]

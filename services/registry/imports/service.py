@@ -19,7 +19,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.registry.credit.models import CreditEvent, GradeChange
-from services.registry.credit.rules import EventFacts, assess, load_rules
+from services.registry.credit.rulebook import load_rule_book
+from services.registry.credit.rules import EventFacts, assess
 from services.registry.enterprises.divisions import describe
 from services.registry.enterprises.models import Enterprise
 from services.registry.events import unit_of_work
@@ -63,7 +64,7 @@ class ImportResult:
 
 def prepare_chunk(chunk: list[tuple[int, Any]], rules_file: Path, now: datetime, actor: str) -> Prepared:
     """Validate and grade one chunk of records."""
-    rules = load_rules(rules_file)
+    rules = load_rule_book(rules_file).in_force(now)  # the version in force at the import
     rows, bad = reader.validate(chunk, rules=rules, now=now)
     out = Prepared(bad=bad)
     for row in rows:

@@ -20,7 +20,7 @@ from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
 from services.registry.events import unit_of_work as events
 from services.registry.events.domain import EntryListed, EntryRemoved, EntryStepped
-from services.registry.lists import authority, machine
+from services.registry.lists import authority, deadlines, machine
 from services.registry.lists.models import ListEntry, ListTransition, RepairApplication
 from services.registry.lists.rules import ListRules, load_list_rules
 
@@ -64,16 +64,6 @@ def known_facts(entry: ListEntry) -> frozenset[str]:
     )
 
 
-def _decide(entry: ListEntry, list_rules: ListRules, now: datetime) -> None:
-    """The listing decision: publication due in 20 working days, or 10 + 10 across provinces (第十四条)."""
-    cross = authority.cross_province(entry.authority_division, entry.uscc[2:8])
-    due = list_rules.publication_due(now, cross_province=cross)
-    entry.listing_decided_at = now
-    entry.publication_due_at = due.at
-    entry.publication_due_provisional = due.provisional
-    entry.push_due_at = list_rules.push_due(now).at if cross else None
-
-
 async def transition(
     session: AsyncSession,
     entry: ListEntry,
@@ -92,25 +82,21 @@ async def transition(
     target = machine.step(entry.kind, before, action, by=by, known=known_facts(entry))
     entry.status = target.to
     entry.updated_at = now
+    # The facts the step establishes; the deadlines follow from them (lists/deadlines.py).
     if action == "push":
         # The registry is both bureaus' system: the push is received when recorded (第十四条第二款).
         entry.pushed_at = now
-        due = list_rules.publication_due_after_push(now)
-        entry.publication_due_at, entry.publication_due_provisional = due.at, due.provisional
     elif target.to == "notice_served" and before != "notice_served":
-        due = list_rules.defence_due(now)
         entry.notice_served_at = now
-        entry.defence_due_at = due.at
-        entry.defence_due_provisional = due.provisional
     elif target.to == "decided":
-        _decide(entry, list_rules, now)
+        # The listing decision: publication due in 20 working days, or 10 + 10 across provinces (第十四条).
+        entry.listing_decided_at = now
     elif target.to == machine.LISTED:
         if entry.kind == "black" and before == "notice_served":
-            _decide(entry, list_rules, now)
+            entry.listing_decided_at = now
         if before == machine.REMOVED:
             # Removal obtained by fraud: restored, and the term counts again from now (第二十条).
             entry.removed_at = entry.removed_by = entry.exit_kind = entry.exit_reason = entry.exit_ref = None
-            entry.stop_publication_due_at = None
         entry.listed_at = now
         entry.expires_at = (
             list_rules.publication_ends(now, entry.restriction_ends_at) if entry.kind == "black" else None
@@ -122,8 +108,7 @@ async def transition(
         entry.exit_kind = (target.exit_kind or exit_kind) if target.to == machine.REMOVED else None
         entry.exit_reason = note
         entry.exit_ref = reference
-        if entry.kind == "black" and target.to == machine.REMOVED:
-            entry.stop_publication_due_at = list_rules.stop_publication_due(entry.removed_at).at
+    deadlines.write_entry(entry, list_rules)
     session.add(
         ListTransition(
             entry_id=entry.id,

@@ -49,6 +49,7 @@ class ListEntry(Base):
     publication_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     publication_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     push_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    push_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     pushed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     listed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # End of the publication term (black list); the entry is not public from this instant on,
@@ -61,6 +62,10 @@ class ListEntry(Base):
     exit_ref: Mapped[str | None] = mapped_column(String(200))
     # Publication elsewhere (国家企业信用信息公示系统) stops by then (第十八条、第十九条); ours stops at once.
     stop_publication_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stop_publication_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The working-day calendar the deadlines were computed with (its fingerprint): a newer one
+    # recomputes them (lists/deadlines.py).
+    deadlines_calendar: Mapped[str | None] = mapped_column(String(16))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (
@@ -134,6 +139,7 @@ class RepairApplication(Base):
     # Runs from acceptance: unknown until the application is accepted.
     decision_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
+    deadlines_calendar: Mapped[str | None] = mapped_column(String(16))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by: Mapped[str | None] = mapped_column(String(200))
     reasons: Mapped[str | None] = mapped_column(Text)

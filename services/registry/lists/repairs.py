@@ -20,7 +20,7 @@ from services.common.errors import Conflict, NotFound, Unprocessable
 from services.common.pagination import keyset_after
 from services.registry.events import unit_of_work as events
 from services.registry.events.domain import RepairDecided
-from services.registry.lists import lifecycle, machine
+from services.registry.lists import deadlines, lifecycle, machine
 from services.registry.lists.models import ListEntry, RepairApplication
 from services.registry.lists.rules import ListRules
 from services.registry.lists.schemas import RepairAcceptance, RepairApplicationCreate, RepairDecision
@@ -123,7 +123,6 @@ async def file_repair(
                 {"field": f"declarations.{name}", "in": "body", "message": "must be met"} for name in missing
             ],
         )
-    due = list_rules.repair_acceptance_due(now)
     application = RepairApplication(
         id=uuid.uuid4(),
         entry_id=entry.id,
@@ -133,10 +132,8 @@ async def file_repair(
         declarations=declarations,
         filed_at=now,
         filed_by=actor.actor,
-        acceptance_due_at=due.at,
-        acceptance_due_provisional=due.provisional,
-        decision_due_provisional=False,
     )
+    deadlines.write_repair(application, list_rules)
     session.add(application)
     await session.flush()
     return application
@@ -186,11 +183,9 @@ async def accept_repair(
         raise lifecycle.invalid("reasons", "the reasons are required to refuse an application")
     application.accepted_by = actor.actor
     if data.decision == "accept":
-        due = list_rules.repair_decision_due(now)
         application.status = "accepted"
         application.accepted_at = now
-        application.decision_due_at = due.at
-        application.decision_due_provisional = due.provisional
+        deadlines.write_repair(application, list_rules)
     else:
         application.status = "refused"
         application.decided_at = now

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
-from services.common.workdays import CHINA, WorkCalendar, load_calendar
+from services.common.workdays import CHINA, WorkCalendar, load_calendar, span_days
 from services.registry.credit.rules import RulesError, RuleSet
 from services.registry.lists.authority import AUTHORITY_LEVELS
 
@@ -46,6 +46,24 @@ class ListRules:
     # The re-application bar is registry policy, not law (see list_rules.toml): off unless enabled.
     reapply_bar_enabled: bool
     red_grade_floor: Provision
+
+    @property
+    def longest_period_days(self) -> int:
+        """The longest working-day deadline of the lists, in calendar days (`span_days`): publication
+        (20, or 10 + 10 across provinces), the defence period, repair acceptance then decision."""
+        return max(
+            span_days(working_days=int(self.publication_working_days.value)),
+            span_days(
+                working_days=int(self.cross_province_push_working_days.value)
+                + int(self.cross_province_publication_working_days.value)
+            ),
+            span_days(working_days=int(self.defence_working_days.value)),
+            span_days(
+                working_days=int(self.repair_acceptance_working_days.value)
+                + int(self.repair_decision_working_days.value)
+            ),
+            span_days(working_days=int(self.stop_publication_working_days.value)),
+        )
 
     def check_against(self, rules: RuleSet) -> None:
         """The red-list floor must be a grade of the credit rules in force."""

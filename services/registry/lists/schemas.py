@@ -220,6 +220,7 @@ class ListEntrySummary(BaseModel):
     push_due_at: datetime | None = Field(
         description="across provinces: push to the enterprise's bureau by then"
     )
+    push_due_provisional: bool
     pushed_at: datetime | None
     publication_overdue: bool
     listed_at: datetime | None
@@ -237,6 +238,9 @@ class ListEntrySummary(BaseModel):
     stop_publication_due_at: datetime | None = Field(
         description="publication elsewhere stops and measures are lifted by then (arts. 18, 19); "
         "this registry's disclosure stops at removal"
+    )
+    stop_publication_due_provisional: bool = Field(
+        description="the working-day calendar does not cover the due date yet; it may move later"
     )
     allowed_actions: Actions
 

@@ -25,6 +25,7 @@ from services.registry.access import log as access
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
 from services.registry.ledger import feed
 from services.registry.ledger import service as ledger
+from services.registry.measures.apply import MeasuresProvider
 from services.registry.partners import service, webhooks
 from services.registry.partners.models import Subscription
 from services.registry.partners.schemas import (
@@ -63,6 +64,10 @@ async def credit_status_batch(
     purpose = access.require_purpose(actor, purpose)
     cursor = await ledger.feed_cursor(session)  # before the data: replaying from here cannot miss a change
     items = await service.batch_status(session, codes=body.usccs, rules=rules, now=now)
+    if body.use is not None:  # joint measures: the provider is wired by the app (it reads features above)
+        provider: MeasuresProvider = request.app.state.measures_provider
+        found = await provider(session, [i.uscc for i in items if i.result == "found"], body.use, now)
+        items = [i.model_copy(update={"measures": found[i.uscc]}) if i.uscc in found else i for i in items]
     await access.log_lookup(
         session,
         principal=actor,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.pagination import MAX_JSON_INT
 from services.registry.ledger.service import FEED_KINDS
+from services.registry.measures.schemas import AppliedMeasure, Use
 
 
 class BatchRequest(BaseModel):
@@ -16,6 +17,9 @@ class BatchRequest(BaseModel):
 
     usccs: list[Annotated[str, Field(pattern=r"^[^\x00]*$")]] = Field(
         min_length=1, description="codes to look up; at most the configured batch size"
+    )
+    use: Use | None = Field(
+        default=None, description="also answer the joint measures for this use, per found code"
     )
 
 
@@ -29,6 +33,9 @@ class BatchItem(BaseModel):
     grade: str | None = None
     rule_version: str | None = None
     lists: list[str] = Field(default=[], description="lists the enterprise is on now: black, red")
+    measures: list[AppliedMeasure] | None = Field(
+        default=None, description="with `use`: the applicable measures"
+    )
 
 
 class BatchAnswer(BaseModel):

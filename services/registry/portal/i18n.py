@@ -15,6 +15,7 @@ from fastapi import Request
 
 from services.common.workdays import CHINA
 from services.registry.portal.product_messages import PRODUCT_MESSAGES
+from services.registry.portal.report_messages import REPORT_MESSAGES
 
 LANGUAGES = ("zh", "en")
 DEFAULT = "zh"
@@ -24,6 +25,7 @@ DIVISIONS_FILE = Path(__file__).parents[1] / "enterprises" / "divisions.toml"
 MESSAGES: dict[str, tuple[str, str]] = {
     # key: (zh, en)
     **PRODUCT_MESSAGES,
+    **REPORT_MESSAGES,
     "site_name": ("质量信用信息公示", "Quality-credit disclosure"),
     "site_tagline": (
         "企业质量信用等级、严重违法失信名单与守信激励名单公示",

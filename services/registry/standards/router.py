@@ -10,13 +10,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
-from services.common.auth import Principal, ensure_own_code, require_roles
+from services.common.auth import OptionalPrincipalDep, Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import NotFound, responses
 from services.common.pagination import LimitQuery, Page, TimeAndIdCursor, encode_cursor, time_and_id_after
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.registry.dependencies import NowDep, RulesDep, UsccPathDep
+from services.registry.draws import commit_reveal
 from services.registry.standards import corrections, service
 from services.registry.standards.models import StandardDocument, StandardFlag, StandardSample, StandardVersion
 from services.registry.standards.provisions import load_provisions
@@ -374,9 +375,12 @@ async def read_sample(actor: Regulator, sample_id: uuid.UUID, session: SessionDe
     response_model=SampleCandidates,
     responses=responses(401, 403, 404, 422),
 )
-async def sample_candidates(actor: Regulator, sample_id: uuid.UUID, session: SessionDep) -> SampleCandidates:
-    """Everything needed to re-run a draw: seed hash and seed, size, every candidate (regulator)."""
+async def sample_candidates(
+    actor: OptionalPrincipalDep, sample_id: uuid.UUID, session: SessionDep
+) -> SampleCandidates:
+    """Everything needed to re-run a draw: seed hash and seed, size, every candidate (public once drawn)."""
     sample = await service.get_sample(session, sample_id, with_candidates=True)
+    commit_reveal.ensure_may_read_candidates(actor, revealed=sample.status == "drawn")
     return SampleCandidates(
         sample_id=sample.id,
         method=sample.method,

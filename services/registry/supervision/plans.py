@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Conflict, NotFound, Unprocessable
+from services.common.pagination import keyset_after
 from services.registry.draws import commit_reveal
 from services.registry.enterprises.models import Enterprise
 from services.registry.events import unit_of_work as events
@@ -99,15 +100,17 @@ async def get_plan(session: AsyncSession, plan_id: uuid.UUID, *, for_update: boo
 
 
 async def list_plans(
-    session: AsyncSession, *, status: str | None, after: datetime | None, limit: int
+    session: AsyncSession, *, status: str | None, after: tuple[str, str] | None, limit: int
 ) -> Sequence[InspectionPlan]:
     statement = (
-        select(InspectionPlan).order_by(InspectionPlan.created_at.desc(), InspectionPlan.id).limit(limit)
+        select(InspectionPlan)
+        .order_by(InspectionPlan.created_at.desc(), InspectionPlan.id.desc())
+        .limit(limit)
     )
     if status:
         statement = statement.where(InspectionPlan.status == status)
     if after is not None:
-        statement = statement.where(InspectionPlan.created_at < after)
+        statement = statement.where(keyset_after(InspectionPlan.created_at, InspectionPlan.id, after))
     return (await session.execute(statement)).scalars().all()
 
 

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 
-from services.common.auth import Principal, require_roles
+from services.common.auth import OptionalPrincipalDep, Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import Conflict, NotFound, responses
 from services.common.pagination import (
@@ -17,12 +16,14 @@ from services.common.pagination import (
     IdCursor,
     LimitQuery,
     Page,
-    TimeCursor,
+    TimeAndIdCursor,
     decode_cursor,
     encode_cursor,
+    time_and_id_after,
 )
 from services.common.roles import Role
 from services.registry.dependencies import NowDep, UsccPathDep
+from services.registry.draws import commit_reveal
 from services.registry.supervision import plans
 from services.registry.supervision.models import InspectionPlan, Inspector, RiskClass
 from services.registry.supervision.rules import load_catalogue
@@ -160,7 +161,7 @@ def plan_view(plan: InspectionPlan) -> PlanOut:
     "/v1/inspection-plans",
     status_code=status.HTTP_201_CREATED,
     response_model=PlanOut,
-    responses=responses(401, 403, 404, 422),
+    responses=responses(401, 403, 422),
 )
 async def create_plan(
     actor: Regulator, body: PlanCreate, session: SessionDep, now: NowDep, response: Response
@@ -178,15 +179,14 @@ async def list_plans(
     plan_status: Annotated[
         str | None, Query(alias="status", pattern=r"^(draft|approved|drawn|closed)$")
     ] = None,
-    cursor: TimeCursor = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 20,
 ) -> Page[PlanOut]:
     """Plans, newest first (regulator)."""
-    after = decode_cursor(cursor, ("datetime",))
-    rows = await plans.list_plans(
-        session, status=plan_status, after=datetime.fromisoformat(after[0]) if after else None, limit=limit
+    rows = await plans.list_plans(session, status=plan_status, after=time_and_id_after(cursor), limit=limit)
+    next_cursor = (
+        encode_cursor(rows[-1].created_at.isoformat(), str(rows[-1].id)) if len(rows) == limit else None
     )
-    next_cursor = encode_cursor(rows[-1].created_at.isoformat()) if len(rows) == limit else None
     return Page[PlanOut](items=[plan_view(p) for p in rows], next_cursor=next_cursor)
 
 
@@ -221,9 +221,16 @@ async def draw_plan(actor: Regulator, plan_id: uuid.UUID, session: SessionDep, n
     response_model=PlanCandidates,
     responses=responses(401, 403, 404, 422),
 )
-async def plan_candidates(actor: Regulator, plan_id: uuid.UUID, session: SessionDep) -> PlanCandidates:
-    """Frozen candidates with classes and quotas: with the revealed seed, the draw re-runs (regulator)."""
+async def plan_candidates(
+    actor: OptionalPrincipalDep, plan_id: uuid.UUID, session: SessionDep
+) -> PlanCandidates:
+    """Frozen candidates with their strata, quotas, seed: public once drawn, to re-run the draw (一公开).
+
+    Before the draw only a regulator sees them (the seed is still secret). What is published is what
+    the recomputation needs: each candidate's code and stratum (its risk class when frozen).
+    """
     plan = await plans.get_plan(session, plan_id)
+    commit_reveal.ensure_may_read_candidates(actor, revealed=plan.status in ("drawn", "closed"))
     await session.refresh(plan, ["candidates"])
     return PlanCandidates(
         plan_id=plan.id,

@@ -33,7 +33,7 @@ async def tick(app: FastAPI, holder: str) -> service.SweepResult | None:
         return None
     return await service.run_once(
         sessions,
-        rules=app.state.rules,
+        book=app.state.rule_book,
         list_rules=app.state.list_rules,
         clock=app.state.clock,
         key=app.state.ledger_key,

@@ -4,8 +4,9 @@ Each step claims its rows with `FOR UPDATE SKIP LOCKED` in one short committed b
 (enterprise rows first), so it never waits on an API write and an API write never waits on more
 than one batch's row:
 
-1. enterprises whose stored grade is no longer current — graded under another rules version, or an
-   event expired (`regrade_due_at` passed) — are graded again (`GradeDue` → `GradeChanged` → the
+1. enterprises whose stored grade is no longer current — graded under another rules version than
+   the one in force now (a version whose `effective_from` day has come takes over), or an event
+   expired (`regrade_due_at` passed) — are graded again (`GradeDue` → `GradeChanged` → the
    red-list floor, history, audit, feed);
 2. black-list entries whose publication term ended are removed (`EntryRemoved`);
 3. red-list entries of enterprises below the floor are withdrawn (after a floor or rules change);
@@ -25,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.clock import Clock
 from services.registry.credit import service as credit
+from services.registry.credit.rulebook import RuleBook
 from services.registry.credit.rules import RuleSet
 from services.registry.enterprises.models import Enterprise
 from services.registry.events import unit_of_work
@@ -101,7 +103,7 @@ async def _until_done(sessions: async_sessionmaker[AsyncSession], step) -> int: 
 async def run_once(
     sessions: async_sessionmaker[AsyncSession],
     *,
-    rules: RuleSet,
+    book: RuleBook,
     list_rules: ListRules,
     clock: Clock,
     key: Ed25519PrivateKey | None,
@@ -111,14 +113,19 @@ async def run_once(
     result = SweepResult()
     result.regraded = await _until_done(
         sessions,
-        lambda s: credit.regrade_due(s, rules=rules, now=clock.now(), actor=ACTOR, batch=batch),
+        lambda s: credit.regrade_due(
+            s, rules=book.in_force(clock.now()), now=clock.now(), actor=ACTOR, batch=batch
+        ),
     )
     result.expired = await _until_done(
         sessions, lambda s: lists.sweep(s, list_rules=list_rules, now=clock.now(), batch=batch)
     )
 
     async def withdraw(session: AsyncSession) -> int:
-        return await _below_floor(session, rules=rules, list_rules=list_rules, now=clock.now(), batch=batch)
+        now = clock.now()
+        return await _below_floor(
+            session, rules=book.in_force(now), list_rules=list_rules, now=now, batch=batch
+        )
 
     # A withdrawal leaves the row not matching, so the loop ends; each batch is committed.
     result.withdrawn = await _until_done(sessions, withdraw)

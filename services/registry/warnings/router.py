@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
@@ -11,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
-from services.common.pagination import LimitQuery, Page, TimeCursor, decode_cursor, encode_cursor
+from services.common.pagination import LimitQuery, Page, TimeAndIdCursor, encode_cursor, time_and_id_after
 from services.common.roles import Role
 from services.common.workdays import CHINA
 from services.registry.dependencies import NowDep
@@ -32,11 +31,6 @@ router = APIRouter(tags=["early warning"])
 Regulator = Annotated[Principal, Depends(require_roles(Role.regulator))]
 
 
-def _after(cursor: str | None) -> datetime | None:
-    key = decode_cursor(cursor, ("datetime",))
-    return datetime.fromisoformat(key[0]) if key else None
-
-
 @router.get("/v1/warnings", response_model=Page[WarningOut], responses=responses(401, 403, 422))
 async def list_warnings(
     actor: Regulator,
@@ -45,14 +39,16 @@ async def list_warnings(
         str | None, Query(alias="status", pattern=r"^(open|assessed|disposed|closed)$")
     ] = None,
     level: Level | None = None,
-    cursor: TimeCursor = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 20,
 ) -> Page[WarningOut]:
     """Warnings, newest first, by status and level (regulator)."""
     rows = await service.list_warnings(
-        session, status=warning_status, level=level, after=_after(cursor), limit=limit
+        session, status=warning_status, level=level, after=time_and_id_after(cursor), limit=limit
     )
-    next_cursor = encode_cursor(rows[-1].raised_at.isoformat()) if len(rows) == limit else None
+    next_cursor = (
+        encode_cursor(rows[-1].raised_at.isoformat(), str(rows[-1].id)) if len(rows) == limit else None
+    )
     return Page[WarningOut](items=[WarningOut.model_validate(w) for w in rows], next_cursor=next_cursor)
 
 
@@ -120,11 +116,13 @@ async def directed_plan(
 
 @router.get("/v1/risk-notices", response_model=Page[NoticeOut], responses=responses(422))
 async def list_notices(
-    session: SessionDep, cursor: TimeCursor = None, limit: LimitQuery = 20
+    session: SessionDep, cursor: TimeAndIdCursor = None, limit: LimitQuery = 20
 ) -> Page[NoticeOut]:
     """Published consumer risk notices, newest first (public)."""
-    rows = await service.list_notices(session, after=_after(cursor), limit=limit)
-    next_cursor = encode_cursor(rows[-1].published_at.isoformat()) if len(rows) == limit else None
+    rows = await service.list_notices(session, after=time_and_id_after(cursor), limit=limit)
+    next_cursor = (
+        encode_cursor(rows[-1].published_at.isoformat(), str(rows[-1].id)) if len(rows) == limit else None
+    )
     return Page[NoticeOut](items=[NoticeOut.model_validate(n) for n in rows], next_cursor=next_cursor)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Principal
 from services.common.db import insert_ignoring_conflicts
 from services.common.errors import Conflict, NotFound
+from services.common.pagination import keyset_after
 from services.registry.enterprises.models import Enterprise
 from services.registry.events import unit_of_work as events
 from services.registry.events.domain import SupervisionRecorded
@@ -98,15 +99,16 @@ async def get_warning(
 
 
 async def list_warnings(
-    session: AsyncSession, *, status: str | None, level: str | None, after: datetime | None, limit: int
+    session: AsyncSession, *, status: str | None, level: str | None, after: tuple[str, str] | None, limit: int
 ) -> Sequence[RiskWarning]:
-    statement = select(RiskWarning).order_by(RiskWarning.raised_at.desc(), RiskWarning.id).limit(limit)
+    """Newest first; the (raised_at, id) cursor never skips nor repeats warnings raised together."""
+    statement = select(RiskWarning).order_by(RiskWarning.raised_at.desc(), RiskWarning.id.desc()).limit(limit)
     if status:
         statement = statement.where(RiskWarning.status == status)
     if level:
         statement = statement.where(RiskWarning.level == level)
     if after is not None:
-        statement = statement.where(RiskWarning.raised_at < after)
+        statement = statement.where(keyset_after(RiskWarning.raised_at, RiskWarning.id, after))
     return (await session.execute(statement)).scalars().all()
 
 
@@ -241,10 +243,12 @@ async def enterprises_behind(session: AsyncSession, warning: RiskWarning) -> lis
     return sorted(making) or codes
 
 
-async def list_notices(session: AsyncSession, *, after: datetime | None, limit: int) -> Sequence[RiskNotice]:
-    statement = select(RiskNotice).order_by(RiskNotice.published_at.desc(), RiskNotice.id).limit(limit)
+async def list_notices(
+    session: AsyncSession, *, after: tuple[str, str] | None, limit: int
+) -> Sequence[RiskNotice]:
+    statement = select(RiskNotice).order_by(RiskNotice.published_at.desc(), RiskNotice.id.desc()).limit(limit)
     if after is not None:
-        statement = statement.where(RiskNotice.published_at < after)
+        statement = statement.where(keyset_after(RiskNotice.published_at, RiskNotice.id, after))
     return (await session.execute(statement)).scalars().all()
 
 
