@@ -27,7 +27,6 @@ CursorKind = Literal["datetime", "uuid", "int", "code"]
 TIME_AND_ID: tuple[CursorKind, ...] = ("datetime", "uuid")
 SEQUENCE: tuple[CursorKind, ...] = ("int",)
 CODE: tuple[CursorKind, ...] = ("code",)
-TIME: tuple[CursorKind, ...] = ("datetime",)
 ID: tuple[CursorKind, ...] = ("uuid",)
 _CODE = re.compile(r"^[0-9A-Z]{1,40}$")
 # Every cursor is unpadded base64url (what encode_cursor writes).
@@ -107,9 +106,8 @@ LimitQuery = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="page size")]
 TimeAndIdCursor = Annotated[str | None, _cursor_query(TIME_AND_ID)]
 SequenceCursor = Annotated[str | None, _cursor_query(SEQUENCE)]
 CodeCursor = Annotated[str | None, _cursor_query(CODE)]
-TimeCursor = Annotated[str | None, _cursor_query(TIME)]
 IdCursor = Annotated[str | None, _cursor_query(ID)]
-CURSOR_SHAPES = (TIME_AND_ID, SEQUENCE, CODE, TIME, ID)
+CURSOR_SHAPES = (TIME_AND_ID, SEQUENCE, CODE, ID)
 
 
 def time_and_id_after(cursor: str | None) -> tuple[str, str] | None:

@@ -161,7 +161,7 @@ def plan_view(plan: InspectionPlan) -> PlanOut:
     "/v1/inspection-plans",
     status_code=status.HTTP_201_CREATED,
     response_model=PlanOut,
-    responses=responses(401, 403, 422),
+    responses=responses(401, 403, 404, 422),
 )
 async def create_plan(
     actor: Regulator, body: PlanCreate, session: SessionDep, now: NowDep, response: Response
