@@ -18,9 +18,11 @@ from services.complaints.settings import ComplaintsSettings
 from services.registry.app import create_app as create_registry_app
 from services.registry.database import load_models as registry_models
 from services.registry.settings import RegistrySettings
+from tests.oidc_provider import Provider, running_provider
 from tests.support import (
     Backend,
     Tokens,
+    code,
     drop_pg_database,
     fresh_database_url,
     migrated,
@@ -58,6 +60,19 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         for name in (registry_db, complaints_db):
             if name:
                 drop_pg_database(name)
+
+
+@pytest.fixture(scope="session")
+def provider() -> Iterator[Provider]:
+    """The test OpenID Connect provider on loopback, with the people the console tests sign in as."""
+    with running_provider() as p:
+        p.redirect_uris.add("http://testserver/console/callback")
+        p.add("zhang", role="handler", name="张处理")
+        p.add("li", role="handler", name="李处理")
+        p.add("wang", role="regulator", name="王监管")
+        p.add("dairy", role="enterprise", uscc=code(701), name="乳业公司")
+        p.add("nobody", name="无角色")
+        yield p
 
 
 @pytest.fixture

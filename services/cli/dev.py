@@ -77,6 +77,11 @@ def run_dev(args: argparse.Namespace) -> int:
     if not registry.lists_sweep_interval_seconds:
         # In production cron runs `qcr lists sweep`; in dev the registry sweeps by itself.
         registry = registry.model_copy(update={"lists_sweep_interval_seconds": 60})
+    # The consoles run on plain http here: their cookies cannot be Secure (they are everywhere else).
+    if registry.environment == "dev":
+        registry = registry.model_copy(update={"console_cookie_secure": False})
+    if complaints.environment == "dev":
+        complaints = complaints.model_copy(update={"console_cookie_secure": False})
     _prepare(registry)
     _prepare(complaints)
     codes = asyncio.run(_load_demo(registry))
@@ -85,6 +90,8 @@ Quality-credit registry, development mode (SQLite files and DEV keys in {args.da
   portal      {registry_url}/    (public disclosure: search, enterprise pages, lists, complaints)
   registry    {registry_url}    (API docs: {registry_url}/docs)
   complaints  {complaints_url}    (API docs: {complaints_url}/docs)
+  consoles    {registry_url}/console/ (regulators, enterprises), {complaints_url}/console/ (handlers)
+              sign in at /console/dev-login by picking a role (development only)
 Demo enterprises: {", ".join(codes)}
 Sample tokens (1 hour; more with `qcr token --role R`):""")
     for role, uscc in [

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.roles import Role
@@ -60,6 +60,20 @@ class ServiceSettings(BaseSettings):
 
     service_name: str = ""
 
+    # Work consoles (issue 21): sign-in at the department's OpenID Connect provider
+    # (authorization code with PKCE); the person's role and enterprise code come from these claims.
+    console_oidc_issuer: str = ""
+    console_oidc_client_id: str = ""
+    console_oidc_client_secret: SecretStr = SecretStr("")
+    console_role_claim: str = "role"
+    console_uscc_claim: str = "uscc"
+    console_name_claim: str = "name"
+    # The consoles' external base URL (for the redirect URIs); empty: the request's own.
+    console_public_url: str = ""
+    # Secure cookies (HTTPS only); turned off only for plain-http development.
+    console_cookie_secure: bool = True
+    console_session_seconds: int = Field(8 * 3600, ge=60, le=24 * 3600)
+
     @model_validator(mode="after")
     def _fill_dev_defaults(self) -> ServiceSettings:
         if not self.database_url:
@@ -78,6 +92,12 @@ class ServiceSettings(BaseSettings):
             dev_keys = str(self.data_dir / "keys")
             if any(t.jwks.startswith(dev_keys) for t in self.trusted_issuers):
                 raise ValueError("production refuses the generated dev keys")
+            if not self.console_cookie_secure:
+                raise ValueError("console cookies are Secure in production")
+        if self.environment != "dev" and self.console_oidc_issuer.startswith("http://"):
+            host = self.console_oidc_issuer.split("/")[2].split(":")[0]
+            if host not in ("127.0.0.1", "localhost", "::1") or self.environment == "production":
+                raise ValueError("the console's identity provider must be https outside development")
         return self
 
     @property

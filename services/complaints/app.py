@@ -18,6 +18,7 @@ from services.complaints.caching import NoStoreMiddleware
 from services.complaints.cases.clock import recompute_open
 from services.complaints.cases.router import handlers, public
 from services.complaints.confidential import Vault, dev_key
+from services.complaints.console import wiring as console
 from services.complaints.notifications.dispatcher import NotificationDispatcher, build_sender
 from services.complaints.notifications.router import router as notifications_router
 from services.complaints.outbox.dispatcher import Dispatcher, OutboxMetrics
@@ -91,6 +92,7 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
             rewards_handlers,
             notifications_router,
             aggregates_router,
+            *console.ROUTERS,
         ],
         startup=background,
         state={
@@ -107,5 +109,6 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
         },
     )
     app.state.outbox_metrics = OutboxMetrics(app.state.metrics.registry)
+    console.install(app, settings)
     app.add_middleware(NoStoreMiddleware)
     return app

@@ -13,6 +13,7 @@ class Base(DeclarativeBase):
 def load_models() -> MetaData:
     """Import every table module so the metadata is complete (for Alembic and checks)."""
     from services.complaints.cases import models as _cases  # noqa: F401
+    from services.complaints.console import models as _console  # noqa: F401
     from services.complaints.notifications import models as _notifications  # noqa: F401
     from services.complaints.outbox import models as _outbox  # noqa: F401
     from services.complaints.rewards import models as _rewards  # noqa: F401

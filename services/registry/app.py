@@ -16,6 +16,7 @@ from services.common.devkeys import ensure_dev_keys, ensure_key
 from services.common.ratelimit import RateLimiter
 from services.registry.answers.credit_reads import router as credit_reads_router
 from services.registry.answers.router import router as answers_router
+from services.registry.console import wiring as console
 from services.registry.credit.router import router as credit_router
 from services.registry.credit.rulebook import RuleBook, load_rule_book
 from services.registry.enterprises.router import router as enterprises_router
@@ -111,7 +112,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
     for rules in book.all:
         list_rules.check_against(rules)
     reference = load_reference(settings.standards_reference_file)
-    return build_app(
+    app = build_app(
         settings,
         title="Quality-credit registry",
         description="Enterprise quality-credit files: events, explainable grades, lists, standards.",
@@ -134,6 +135,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             portal_router,
             portal_products_router,
             portal_reports_router,
+            *console.ROUTERS,
         ],
         startup=background_tasks(settings),
         refine_openapi=configured_openapi(book, reference),
@@ -153,3 +155,5 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             "rate_limits": {"search": settings.search_rate, "public_list": settings.public_list_rate},
         },
     )
+    console.install(app, settings)
+    return app

@@ -13,6 +13,7 @@ class Base(DeclarativeBase):
 def load_models() -> MetaData:
     """Import every table module so the metadata is complete (for Alembic and checks)."""
     from services.registry.access import models as _access  # noqa: F401
+    from services.registry.console import models as _console  # noqa: F401
     from services.registry.credit import models as _credit  # noqa: F401
     from services.registry.enterprises import models as _enterprises  # noqa: F401
     from services.registry.ledger import models as _ledger  # noqa: F401

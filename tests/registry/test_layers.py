@@ -32,6 +32,7 @@ LAYERS = [
     "warnings",
     "reports",
     "portal",
+    "console",
 ]
 
 

@@ -12,7 +12,11 @@ import pytest
 from services.common.clock import FrozenClock
 from services.common.gtin import check_digit
 from services.common.roles import Role
+from services.complaints.settings import ComplaintsSettings
+from services.registry.settings import RegistrySettings
 from tests.complaints.rewards_support import concluded_report, record
+from tests.console_support import console_settings
+from tests.oidc_provider import Provider
 from tests.registry.test_lists import act, blacklist, entry_body, propose, repair_body
 from tests.registry.test_standards import standard_body
 from tests.support import Tokens, code, complaint_body, event_body, register
@@ -256,6 +260,17 @@ async def seed_complaints(client: httpx.AsyncClient, tokens: Tokens) -> Complain
         report_id=report["id"],
         reward_id=reward.json()["id"],
     )
+
+
+@pytest.fixture
+def complaints_settings(complaints_settings: ComplaintsSettings, provider: Provider) -> ComplaintsSettings:
+    """The suite's settings, signing in to the console at the test identity provider."""
+    return console_settings(complaints_settings, provider)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def registry_settings(registry_settings: RegistrySettings, provider: Provider) -> RegistrySettings:
+    return console_settings(registry_settings, provider)  # type: ignore[no-any-return]
 
 
 @pytest.fixture

@@ -17,7 +17,9 @@ import httpx
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
+from services.common.console.auth import COOKIE
 from tests.complaints.rewards_support import outcome_body
+from tests.console_support import console_session
 from tests.registry.test_lists import entry_body, repair_body
 from tests.registry.test_standards import standard_body
 from tests.security.conftest import ROLES, ComplaintsWorld, RegistryWorld, gtin_of, role_headers
@@ -267,6 +269,97 @@ def registry_calls(w: RegistryWorld, role: str, n: int) -> dict[str, Call]:
         "GET /reports": Call("/reports", params={"number": w.report_number}),
         "GET /reports/{number}": Call(f"/reports/{w.report_number}"),
         "POST /reports/verify": Call("/reports/verify", data={"file": ""}),
+        **CONSOLE_AUTH_CALLS,
+        **registry_console_calls(w, n),
+    }
+
+
+def registry_console_calls(w: RegistryWorld, n: int) -> dict[str, Call]:
+    """The enterprise's and the regulator's console pages (a session cookie per caller)."""
+    own = w.own
+    declaration = {
+        "number": f"Q/AQCS {200 + n:04d}S-2026",
+        "title": "矩阵纯牛奶",
+        "type": "product",
+        "products": "纯牛奶",
+        "indicators": "蛋白质 | >= | 3.1 | g/100g | GB 5009.5\n非脂乳固体 | >= | 8.1 | g/100g | GB 5413.39",
+        "implemented_on": "2026-12-01",
+    }
+    return {
+        "GET /console/": Call("/console/", owner=own),
+        "GET /console/notices": Call("/console/notices", owner=own),
+        "GET /console/notices/{entry_id}": Call(f"/console/notices/{w.listed_entry}", owner=own),
+        "POST /console/notices/{entry_id}/statements": Call(
+            f"/console/notices/{w.served_entry}/statements", owner=w.served, data={"text": f"控制台陈述{n}"}
+        ),
+        "POST /console/notices/{entry_id}/repair": Call(
+            f"/console/notices/{w.repairable_entry}/repair",
+            owner=w.repairable,
+            data={"evidence": "整改报告附后", "penalty_fulfilled": "1", "harm_removed": "1"},
+        ),
+        "GET /console/access-log": Call("/console/access-log", owner=own),
+        "GET /console/declarations": Call("/console/declarations", owner=own),
+        "GET /console/declarations/new": Call("/console/declarations/new", owner=own),
+        "POST /console/declarations": Call("/console/declarations", owner=own, data=declaration),
+        "GET /console/declarations/{standard_id}": Call(f"/console/declarations/{w.standard_id}", owner=own),
+        "POST /console/declarations/{standard_id}/revisions": Call(
+            f"/console/declarations/{w.standard_id}/revisions",
+            owner=own,
+            data={**declaration, "number": "Q/AQCS 0001S-2026", "revision_note": f"控制台修订{n}"},
+        ),
+        "POST /console/declarations/{standard_id}/withdrawal": Call(
+            f"/console/declarations/{w.withdrawable[n]}/withdrawal",
+            owner=own,
+            data={"reason": f"控制台撤销{n}"},
+        ),
+        "GET /console/enterprises": Call("/console/enterprises", params={"q": "安全测试"}),
+        "GET /console/enterprises/{uscc}": Call(f"/console/enterprises/{own}", owner=own),
+        "POST /console/enterprises/{uscc}/credit-events": Call(
+            f"/console/enterprises/{own}/credit-events",
+            owner=own,
+            data={
+                "kind": "spot_check_failed",
+                "severity": "minor",
+                "authority": "南宁市市场监督管理局",
+                "source_ref": f"控制台〔2026〕{n}号",
+                "occurred_on": "2026-11-10",
+            },
+        ),
+        "POST /console/credit-events/{event_id}/revocation": Call(
+            f"/console/credit-events/{w.event_id}/revocation", owner=own, data={"reason": "控制台撤销"}
+        ),
+        "POST /console/list-entries/{entry_id}/transitions": Call(
+            f"/console/list-entries/{w.proposed_entry}/transitions",
+            owner=w.proposed,
+            data={"action": "cancel", "note": "控制台撤销拟列入"},
+        ),
+        "POST /console/enterprises/{uscc}/list-entries": Call(
+            f"/console/enterprises/{w.fresh}/list-entries",
+            owner=w.fresh,
+            data={
+                "list": "black",
+                "reason": "控制台拟列入",
+                "legal_basis": "《市场监督管理严重违法失信名单管理办法》第二条",
+                "decision_no": f"控制台罚〔2026〕{n}号",
+                "authority": "南宁市市场监督管理局",
+                "authority_division": "450100",
+            },
+        ),
+        "POST /console/list-entries/{entry_id}/statements/{statement_id}/reply": Call(
+            f"/console/list-entries/{w.served_entry}/statements/{w.statement_id}/reply",
+            owner=w.served,
+            data={"reply": "控制台答复"},
+        ),
+        "GET /console/repairs": Call("/console/repairs"),
+        "POST /console/repairs/{application_id}/acceptance": Call(
+            f"/console/repairs/{w.application_id}/acceptance", owner=own, data={"decision": "accept"}
+        ),
+        "POST /console/repairs/{application_id}/decision": Call(
+            f"/console/repairs/{w.application_id}/decision",
+            owner=own,
+            data={"decision": "reject", "reasons": "整改证明不足"},
+        ),
+        "GET /console/audit": Call("/console/audit"),
     }
 
 
@@ -325,7 +418,39 @@ def complaints_calls(w: ComplaintsWorld, role: str, n: int) -> dict[str, Call]:
         "GET /v1/aggregates/complaints": Call(
             "/v1/aggregates/complaints", params={"from": "2026-11-01", "to": "2026-11-30"}
         ),
+        **CONSOLE_AUTH_CALLS,
+        "GET /console/": Call("/console/", params={"status": "received"}),
+        "GET /console/cases/{complaint_id}": Call(f"/console/cases/{w.complaint_id}"),
+        "POST /console/cases/{complaint_id}/transitions": Call(
+            f"/console/cases/{w.complaint_id}/transitions", data={"action": "pause", "note": "矩阵送检"}
+        ),
+        "GET /console/stats": Call("/console/stats"),
     }
+
+
+# Sign-in and sign-out: the same routes on both services.
+CONSOLE_AUTH_CALLS = {
+    "GET /console/login": Call("/console/login"),
+    "GET /console/login/start": Call("/console/login/start"),
+    "GET /console/callback": Call("/console/callback", params={"code": "x", "state": "y"}),
+    "POST /console/logout": Call("/console/logout", data={}),
+    "GET /console/signed-out": Call("/console/signed-out"),
+    "GET /console/dev-login": Call("/console/dev-login"),
+    "POST /console/dev-login": Call("/console/dev-login", data={"role": "regulator"}),
+    "GET /console/static/console.css": Call("/console/static/console.css"),
+}
+
+
+async def console_headers(
+    app: FastAPI, role: str, call: Call
+) -> tuple[dict[str, str], dict[str, str] | None]:
+    """A console caller's cookie, and the form with the session's CSRF token added."""
+    found = await console_session(app, role, call.owner)
+    if found is None:
+        return {}, call.data
+    token, record = found
+    data = {**call.data, "csrf": record.csrf} if call.data is not None else None
+    return {"Cookie": f"{COOKIE}={token}"}, data
 
 
 async def check_matrix(
@@ -347,20 +472,28 @@ async def check_matrix(
         for route, want in expected.items():
             assert want.keys() == set(ROLES), f"{service} {route}: one status per caller"
             call = plan[route]
-            headers = {**call.headers, **role_headers(tokens, role, audience=service, owner=call.owner)}
+            data = call.data
+            if call.path.startswith("/console/"):
+                headers, data = await console_headers(app, role, call)
+            else:
+                headers = {**call.headers, **role_headers(tokens, role, audience=service, owner=call.owner)}
+            client.cookies.clear()
             response = await client.request(
                 route.split()[0],
                 call.path,
                 headers=headers,
                 json=call.json,
-                data=call.data,
+                data=data,
                 params=call.params,
             )
             if response.status_code != want[role]:
                 wrong.append(
                     f"{route} as {role}: {response.status_code} (want {want[role]}) {response.text[:200]}"
                 )
-            if response.status_code in (401, 403):
+            if call.path.startswith("/console/"):
+                if response.status_code == 403:  # a page for people, never a token challenge
+                    assert response.headers["content-type"].startswith("text/html"), f"{route} as {role}"
+            elif response.status_code in (401, 403):
                 assert response.headers["content-type"] == PROBLEM, f"{route} as {role}"
             if response.status_code == 401:
                 assert response.headers["www-authenticate"] == "Bearer", f"{route} as {role}"

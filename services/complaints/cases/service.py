@@ -421,6 +421,23 @@ async def set_target(
     return complaint
 
 
+def running_deadline(c: Complaint) -> datetime | None:
+    """The deadline the case works against now: acceptance while received, then its period."""
+    if c.status == "received":
+        return c.accept_due_at
+    if c.status in ("accepted", "investigating"):
+        return c.resolve_due_at
+    return None
+
+
+async def duplicates_of(session: AsyncSession, complaint_id: uuid.UUID) -> Sequence[Complaint]:
+    """Cases merged into or linked to this one as duplicates."""
+    statement = (
+        select(Complaint).where(Complaint.duplicate_of == complaint_id).order_by(Complaint.received_at)
+    )
+    return (await session.execute(statement)).scalars().all()
+
+
 async def _was_substantiated(session: AsyncSession, complaint_id: uuid.UUID) -> bool:
     statement = select(Transition.id).where(
         Transition.complaint_id == complaint_id, Transition.action == "substantiate"
@@ -454,10 +471,30 @@ async def search(
     now: datetime,
     after: tuple[str, str] | None,
     limit: int,
+    channel: str | None = None,
+    category: str | None = None,
+    due_between: tuple[datetime, datetime] | None = None,
 ) -> Sequence[Complaint]:
+    """Cases, newest first; `due_between` keeps open cases whose running deadline (acceptance while
+    received, the case's period once accepted) falls in that window."""
     statement = select(Complaint).order_by(Complaint.received_at.desc(), Complaint.id.desc()).limit(limit)
     if status:
         statement = statement.where(Complaint.status == status)
+    if channel:
+        statement = statement.where(Complaint.channel == channel)
+    if category:
+        statement = statement.where(Complaint.category == category)
+    if due_between is not None:
+        start, end = due_between
+        statement = statement.where(
+            or_(
+                and_(Complaint.status == "received", Complaint.accept_due_at.between(start, end)),
+                and_(
+                    Complaint.status.in_(["accepted", "investigating"]),
+                    Complaint.resolve_due_at.between(start, end),
+                ),
+            )
+        )
     if uscc:
         statement = statement.where(Complaint.target_uscc == uscc)
     if overdue is True:

@@ -1,0 +1,1 @@
+"""The registry's work consoles: the enterprise's and the regulator's (issue 21)."""

@@ -1,0 +1,179 @@
+"""The enterprise's and the regulator's consoles in headless Chromium against a real
+`qcr serve registry` process, signing in through the OpenID Connect flow at the test provider.
+
+Screenshots go to test-artifacts/screenshots/console-*.png (the path is printed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from services.common.db import create_engine
+from services.common.roles import Role
+from services.registry.database import load_models as registry_models
+from tests.console.test_console_browser import SCREENSHOTS, sign_in_at_provider
+from tests.console.test_registry_console import DAIRY, INDICATORS, OTHER
+from tests.oidc_provider import Provider
+from tests.portal.seed import BLACK
+from tests.portal.test_browser import CHROMIUM_ARGS, chromium
+from tests.processes import free_port, qcr_process, wait_ready
+from tests.registry.test_standards import PDF
+from tests.support import Backend, Tokens, event_body, wipe
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def live_registry(tmp_path: Path, backend: Backend, keys_dir: Path, provider: Provider) -> Iterator[str]:
+    chromium()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    provider.redirect_uris.add(url + "/console/callback")
+    env = {
+        "REGISTRY_ENVIRONMENT": "test",
+        "REGISTRY_DATABASE_URL": backend.registry_url,
+        "REGISTRY_DATA_DIR": str(keys_dir),
+        "REGISTRY_CONSOLE_OIDC_ISSUER": provider.issuer,
+        "REGISTRY_CONSOLE_OIDC_CLIENT_ID": provider.client_id,
+        "REGISTRY_CONSOLE_OIDC_CLIENT_SECRET": provider.client_secret,
+        "REGISTRY_CONSOLE_COOKIE_SECURE": "false",
+    }
+    args = ("serve", "registry", "--port", str(port), "--data-dir", str(keys_dir))
+    with qcr_process(*args, env=env, log=tmp_path / "registry.log") as process:
+        wait_ready(url, process)
+        yield url
+
+    async def clean() -> None:
+        engine = create_engine(backend.registry_url)
+        await wipe(engine, registry_models())
+        await engine.dispose()
+
+    asyncio.run(clean())
+
+
+def seed(url: str, tokens: Tokens) -> str:
+    reg = tokens(Role.regulator)
+    with httpx.Client(base_url=url, timeout=10) as api:
+        for uscc, name in ((DAIRY, "南宁市示例乳业有限公司"), (OTHER, "南宁市示例食品有限公司")):
+            assert (
+                api.post("/v1/enterprises", json={"uscc": uscc, "name": name}, headers=reg).status_code == 201
+            )
+        assert (
+            api.post(f"/v1/enterprises/{DAIRY}/credit-events", json=event_body(), headers=reg).status_code
+            == 201
+        )
+        entry = api.post("/v1/list-entries", json={**BLACK, "uscc": DAIRY}, headers=reg).json()
+        served = api.post(
+            f"/v1/list-entries/{entry['id']}/transitions", json={"action": "serve_notice"}, headers=reg
+        )
+        assert served.status_code == 200, served.text
+        return str(entry["id"])
+
+
+def test_an_enterprise_and_a_regulator_do_their_work_in_the_browser(
+    live_registry: str, provider: Provider, tokens: Tokens, backend: Backend, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    url = live_registry
+    seed(url, tokens)
+    pdf = tmp_path / "企业标准.pdf"
+    pdf.write_bytes(PDF)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    print(f"console screenshots: {SCREENSHOTS}/console-{backend.name}-*.png")
+    problems: list[str] = []
+
+    def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+        page.screenshot(path=str(SCREENSHOTS / f"console-{backend.name}-{name}.png"), full_page=True)
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium(), args=CHROMIUM_ARGS)
+        try:
+            context = browser.new_context(
+                locale="zh-CN", viewport={"width": 1280, "height": 900}, java_script_enabled=False
+            )
+            page = context.new_page()
+            page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+
+            # The enterprise: its credit file, then a declaration with its PDF, then its statement.
+            page.goto(url + "/console/")
+            page.get_by_role("link", name="使用统一身份认证登录").click()
+            sign_in_at_provider(page, "dairy")
+            page.wait_for_url(url + "/console/")
+            assert page.locator("#grade").inner_text() == "C"
+            shot(page, "enterprise-home")
+            page.get_by_role("link", name="企业标准自我声明").click()
+            page.get_by_role("link", name="声明新标准").click()
+            page.get_by_label("标准编号").fill("Q/NNSP 0001S-2026")
+            page.get_by_label("标准名称").fill("全脂灭菌纯牛奶")
+            page.get_by_label("适用产品或服务（每行一个）").fill("全脂纯牛奶\n纯牛奶")
+            page.get_by_label("技术指标", exact=False).fill(INDICATORS)
+            page.get_by_label("实施日期").fill("2026-12-01")
+            page.get_by_label("标准文本（PDF", exact=False).set_input_files(str(pdf))
+            shot(page, "enterprise-declare")
+            page.get_by_role("button", name="公开声明").click()
+            assert page.locator("#declaration-status").inner_text() == "已公开"
+            assert page.locator("#document-sha256").is_visible()
+            shot(page, "enterprise-declaration")
+            page.get_by_label("废止理由").fill("产品停产")
+            page.get_by_role("button", name="废止").click()
+            assert page.locator("#declaration-status").inner_text() == "已废止"
+
+            page.get_by_role("link", name="告知与信用修复").click()
+            page.locator("#entries a").first.click()
+            page.get_by_label("陈述申辩意见").fill("我司已召回全部产品，并完成整改。")
+            page.get_by_label("要求举行听证").check()
+            page.get_by_role("button", name="提交陈述申辩").click()
+            assert page.locator("#done").inner_text() == "陈述申辩已提交。"
+            assert "我司已召回全部产品" in page.locator("#statements").inner_text()
+            shot(page, "enterprise-notice")
+            page.get_by_role("link", name="查询记录").click()
+            assert page.locator("h1").inner_text() == "谁查询了本企业"
+            page.get_by_role("button", name="退出登录").click()
+            page.wait_for_url(url + "/console/signed-out")
+
+            # The regulator: what is due, the enterprise, a credit event recorded and revoked, the audit.
+            page.goto(url + "/console/")
+            page.get_by_role("link", name="使用统一身份认证登录").click()
+            sign_in_at_provider(page, "wang")
+            page.wait_for_url(url + "/console/")
+            assert page.locator("h1").inner_text() == "待办事项"
+            shot(page, "regulator-home")
+            page.get_by_role("link", name="企业", exact=True).click()
+            page.get_by_label("企业名称").fill("乳业")
+            page.get_by_role("button", name="查询").click()
+            page.get_by_role("link", name="南宁市示例乳业有限公司").click()
+            page.get_by_label("认定机关").fill("南宁市市场监督管理局")
+            page.get_by_label("文书编号", exact=True).fill("南市监抽〔2026〕7号")
+            page.get_by_label("发生日期").fill("2026-11-10")
+            page.get_by_role("button", name="记录信用事件").click()
+            assert page.locator("#done").inner_text() == "信用事件已记录。"
+            row = page.locator("#events tr").filter(has_text="南市监抽〔2026〕7号")
+            row.get_by_label("撤销理由").fill("复议撤销")
+            row.get_by_role("button", name="撤销").click()
+            assert page.locator("#done").inner_text() == "信用事件已撤销。"
+            shot(page, "regulator-enterprise")
+            page.get_by_role("link", name="审计链").click()
+            assert "完整" in page.locator("#audit-status").inner_text()
+            shot(page, "regulator-audit")
+            context.close()
+
+            # English at a phone's width.
+            phone = browser.new_context(locale="en-US", viewport={"width": 375, "height": 812})
+            page = phone.new_page()
+            page.goto(url + "/console/")
+            page.get_by_role("link", name="Sign in with the department's identity provider").click()
+            sign_in_at_provider(page, "dairy")
+            page.wait_for_url(url + "/console/")
+            assert page.locator("h1").inner_text() == "Our quality-credit file"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
+            shot(page, "enterprise-home-phone-en")
+            phone.close()
+        finally:
+            browser.close()
+    assert not problems, problems
