@@ -148,7 +148,9 @@ def build_app(
     routers: list[APIRouter],
     startup: Startup | None = None,
     state: dict[str, Any] | None = None,
+    refine_openapi: Callable[[dict[str, Any]], None] | None = None,
 ) -> FastAPI:
+    """`refine_openapi` adds what only the loaded configuration knows (e.g. the kinds of a rules file)."""
     configure_logging(settings.log_level)
 
     @asynccontextmanager
@@ -217,6 +219,8 @@ def build_app(
             schema = original_openapi()
             schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
             declare_shared_problems(schema)
+            if refine_openapi is not None:
+                refine_openapi(schema)
             app.openapi_schema = schema
         return app.openapi_schema
 

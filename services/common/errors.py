@@ -99,15 +99,27 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(parts) or "request"
 
 
+def _without_tag(loc: tuple[Any, ...], body: Any) -> tuple[Any, ...]:
+    """A body told apart by a field (a discriminated union) has the tag in the location, e.g.
+    ("body", "revoke", "note"): the field is `note`. A tag is no key of the body but one of its values."""
+    tagged = len(loc) > 2 and loc[0] == "body" and isinstance(body, dict) and isinstance(loc[1], str)
+    if tagged and loc[1] not in body and loc[1] in {v for v in body.values() if isinstance(v, str)}:
+        return (loc[0], *loc[2:])
+    return loc
+
+
 def validation_errors(exc: RequestValidationError) -> list[dict[str, str]]:
     errors = []
     for err in exc.errors():
         message = str(err.get("msg", "invalid"))
         message = message.removeprefix("Value error, ")
+        loc = _without_tag(tuple(err.get("loc", ())), exc.body)
+        if err.get("type") in ("union_tag_invalid", "union_tag_not_found"):  # the tag field itself
+            loc = (*loc, str(err.get("ctx", {}).get("discriminator", "")).strip("'"))
         errors.append(
             {
-                "field": _field_name(tuple(err.get("loc", ()))),
-                "in": str(err.get("loc", ("",))[0]),
+                "field": _field_name(loc),
+                "in": str(loc[0]) if loc else "",
                 "message": message,
             }
         )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
@@ -20,7 +21,7 @@ from services.registry.answers.router import batch_router
 from services.registry.answers.router import router as answers_router
 from services.registry.console import wiring as console
 from services.registry.credit.router import router as credit_router
-from services.registry.credit.rulebook import load_rule_book
+from services.registry.credit.rulebook import RuleBook, load_rule_book
 from services.registry.enterprises.router import router as enterprises_router
 from services.registry.events import unit_of_work
 from services.registry.ledger.checkpoints import LEDGER_KEY_NAME, load_key
@@ -41,7 +42,7 @@ from services.registry.reports.measures_router import router as measures_router
 from services.registry.reports.router import router as reports_router
 from services.registry.reports.signing import REPORTS_KEY_NAME, load_keys
 from services.registry.settings import RegistrySettings
-from services.registry.standards.reference import load_reference
+from services.registry.standards.reference import Reference, load_reference
 from services.registry.standards.router import router as standards_router
 from services.registry.subscribers import build_bus
 from services.registry.supervision.router import router as supervision_router
@@ -89,6 +90,24 @@ def background_tasks(settings: RegistrySettings) -> Startup:
     return run
 
 
+def configured_openapi(book: RuleBook, reference: Reference) -> Callable[[dict[str, Any]], None]:
+    """What the loaded files allow, as enums: the event kinds every rules version knows (so a kind
+    the schema names is taken whichever version is in force), and the categories of the
+    mandatory-values table a declaration may name (its names and aliases; spacing and case are read
+    loosely, as `reference.key` compares)."""
+
+    def refine(schema: dict[str, Any]) -> None:
+        models = schema["components"]["schemas"]
+        kinds = set.intersection(*(set(rules.kinds) for rules in book.all))
+        models["CreditEventCreate"]["properties"]["kind"]["enum"] = sorted(kinds)
+        names = sorted({n for c in reference.categories for n in (c.name, *c.aliases)})
+        for model in ("StandardCreate", "StandardRevision"):
+            category = models[model]["properties"]["category"]
+            category["anyOf"] = [{"type": "string", "enum": names}, {"type": "null"}]
+
+    return refine
+
+
 def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None = None) -> FastAPI:
     settings = settings or RegistrySettings()
     if not settings.is_production:
@@ -101,6 +120,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
     list_rules = load_list_rules()
     for rules in book.all:
         list_rules.check_against(rules)
+    reference = load_reference(settings.standards_reference_file)
     app = build_app(
         settings,
         title="Quality-credit registry",
@@ -128,6 +148,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             *console.ROUTERS,
         ],
         startup=background_tasks(settings),
+        refine_openapi=configured_openapi(book, reference),
         state={
             "rule_book": book,  # the version in force at a moment: book.in_force(at)
             "bus": build_bus(book),
@@ -138,7 +159,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             "report_keys": load_keys(settings.reports_key_file, settings.reports_jwks_file),
             # The partner batch's `use` option: measures read features above the batch, wired here.
             "measures_provider": report_record.measures_for_codes,
-            "standards_reference": load_reference(settings.standards_reference_file),
+            "standards_reference": reference,
             "clock": clock or SystemClock(),
             "rate_limiter": RateLimiter(),
             "rate_limits": {"search": settings.search_rate, "public_list": settings.public_list_rate},

@@ -19,7 +19,7 @@ from services.registry.enterprises.schemas import CheckOverride, EnterpriseCreat
 from services.registry.events import unit_of_work
 from services.registry.lists import service as lists
 from services.registry.lists.rules import load_list_rules
-from services.registry.lists.schemas import ListEntryCreate, TransitionRequest
+from services.registry.lists.schemas import ConsentTransition, ListEntryCreate, PlainTransition
 
 DEMO_ACTOR = Principal(role=Role.regulator, subject="demo-loader", issuer="qcr-dev")
 
@@ -119,7 +119,7 @@ async def _demo_lists(session: AsyncSession, codes: list[str], *, rules: RuleSet
     await lists.act(
         session,
         entry_id=entry.id,
-        data=TransitionRequest(action="serve_notice"),
+        data=PlainTransition(action="serve_notice"),
         actor=DEMO_ACTOR,
         list_rules=list_rules,
         now=proposed_at,
@@ -128,7 +128,7 @@ async def _demo_lists(session: AsyncSession, codes: list[str], *, rules: RuleSet
     await lists.act(
         session,
         entry_id=entry.id,
-        data=TransitionRequest(
+        data=ConsentTransition(
             action="record_consent",
             approving_authority="广西壮族自治区市场监督管理局",
             reference="桂市监信函〔2026〕5号",
@@ -140,7 +140,7 @@ async def _demo_lists(session: AsyncSession, codes: list[str], *, rules: RuleSet
     await lists.act(
         session,
         entry_id=entry.id,
-        data=TransitionRequest(action="list"),
+        data=PlainTransition(action="list"),
         actor=DEMO_ACTOR,
         list_rules=list_rules,
         now=now - timedelta(days=20),

@@ -518,7 +518,7 @@ async def test_proposal_validation(registry: httpx.AsyncClient, tokens: Tokens) 
     duplicate = await registry.post("/v1/list-entries", json=entry_body(code(1)), headers=reg)
     assert duplicate.status_code == 409 and duplicate.json()["entry_id"] == first["id"]
     unknown = await registry.post("/v1/list-entries", json=entry_body(code(9)), headers=reg)
-    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "uscc"
+    assert unknown.status_code == 404 and "no enterprise" in unknown.json()["detail"]
     future = await registry.post(
         "/v1/list-entries", json=entry_body(code(1), "x", decided_at="2027-06-01T00:00:00Z"), headers=reg
     )

@@ -11,12 +11,12 @@ import secrets
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import BaseModel, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from starlette.datastructures import FormData
 
 from services.common.auth import Principal
@@ -27,7 +27,6 @@ from services.common.errors import DomainError
 from services.common.roles import Role
 
 COOKIE = "qcr_console"
-Model = TypeVar("Model", bound=BaseModel)
 DEV_ISSUER = "qcr-dev-console"
 
 
@@ -186,10 +185,12 @@ def install_console(app: FastAPI, console: Console) -> None:
     app.add_exception_handler(DomainError, domain_error)
 
 
-def parsed(model: type[Model], data: dict[str, Any], user: ConsoleUser) -> Model:
-    """A request body built from a form, or the 422 page naming what is wrong."""
+def parsed(model: Any, data: dict[str, Any], user: ConsoleUser) -> Any:
+    """A request body built from a form, or the 422 page naming what is wrong.
+
+    `model` is a body model or a union of them told apart by a field (e.g. a list transition)."""
     try:
-        return model.model_validate(data)
+        return TypeAdapter(model).validate_python(data)
     except ValidationError as exc:
         reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConsoleRefusal(422, "refused_title", None, user, detail=reason) from exc

@@ -12,9 +12,9 @@ from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import Unprocessable, responses
 from services.common.pagination import (
-    CursorQuery,
     LimitQuery,
     Page,
+    TimeAndIdCursor,
     encode_cursor,
     time_and_id_after,
 )
@@ -241,7 +241,7 @@ async def list_complaints(
     status_: Annotated[str | None, Query(alias="status", max_length=16)] = None,
     uscc: UsccFormat | None = None,  # type: ignore[valid-type]
     overdue: bool | None = None,
-    cursor: CursorQuery = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[ComplaintSummary]:
     """Cases, newest first; `overdue=true` lists those past a legal deadline (handler)."""

@@ -20,7 +20,11 @@ from services.complaints.rewards.schemas import RewardPublic
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 \-]{4,22}$")
 # The server's rule and the documented pattern are one regex; whitespace spelled out (see text.py).
-_EMAIL = re.compile(f"^[^@{WHITESPACE}]{{1,64}}@[^@{WHITESPACE}]{{1,190}}\\.[^@{WHITESPACE}.]{{2,}}$")
+# A NUL is refused before any field is read (services/common/limits.py): it is no character of an address.
+_NOT_IN_EMAIL = f"{WHITESPACE}\\x00"
+_EMAIL = re.compile(
+    f"^[^@{_NOT_IN_EMAIL}]{{1,64}}@[^@{_NOT_IN_EMAIL}]{{1,190}}\\.[^@{_NOT_IN_EMAIL}.]{{2,}}$"
+)
 
 
 def _phone(value: str) -> str:
@@ -35,10 +39,27 @@ def _email(value: str) -> str:
     return value
 
 
+# The patterns are documented (json_schema_extra) and checked by the validators, which say what to
+# fix in words rather than "should match pattern".
+Phone = Annotated[
+    str, Field(max_length=24, json_schema_extra={"pattern": _PHONE.pattern}), AfterValidator(_phone)
+]
+Email = Annotated[
+    str, Field(max_length=254, json_schema_extra={"pattern": _EMAIL.pattern}), AfterValidator(_email)
+]
+
+
+def present(*names: str) -> list[dict[str, Any]]:
+    """JSON Schema: one of these fields is given, as a string (not null)."""
+    return [{"required": [n], "properties": {n: {"type": "string"}}} for n in names]
+
+
 Kind = Literal["complaint", "report"]
 # The configured channels (rules.toml): old hotline numbers still classify.
 Channel = StrEnum("Channel", {name: name for name in load_policy().channels})  # type: ignore[misc]
 # The configured category codes (categories.toml): an enum in OpenAPI, a 422 naming them otherwise.
+# The channels a handler files from (the platform and hotlines), a subset of them.
+HandlerChannel = StrEnum("HandlerChannel", {name: name for name in load_policy().handler_channels})  # type: ignore[misc]
 Category = StrEnum("Category", {code: code for code in category_codes()})  # type: ignore[misc]
 Severity = Literal["minor", "major", "severe"]
 
@@ -49,20 +70,8 @@ class Reporter(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Line(100) | None = None  # type: ignore[valid-type]
-    # The patterns are documented (json_schema_extra) and checked by the validators, which say
-    # what to fix in words rather than "should match pattern".
-    phone: (
-        Annotated[
-            str, Field(max_length=24, json_schema_extra={"pattern": _PHONE.pattern}), AfterValidator(_phone)
-        ]
-        | None
-    ) = None
-    email: (
-        Annotated[
-            str, Field(max_length=254, json_schema_extra={"pattern": _EMAIL.pattern}), AfterValidator(_email)
-        ]
-        | None
-    ) = None
+    phone: Phone | None = None
+    email: Email | None = None
 
 
 class AttachmentIn(BaseModel):
@@ -76,15 +85,10 @@ class AttachmentIn(BaseModel):
     )
 
 
-def _present(*names: str) -> list[dict[str, Any]]:
-    """JSON Schema: one of these fields is given, as a string (not null)."""
-    return [{"required": [n], "properties": {n: {"type": "string"}}} for n in names]
-
-
 # The rules of `_rules` below, stated in the schema so a schema-valid filing is one intake takes.
 _INTAKE_RULES: dict[str, Any] = {
     "allOf": [
-        {"anyOf": _present("target_uscc", "target_name", "gtin")},
+        {"anyOf": present("target_uscc", "target_name", "gtin")},
         {
             "anyOf": [
                 {"properties": {"kind": {"const": "report"}}},
@@ -95,7 +99,7 @@ _INTAKE_RULES: dict[str, Any] = {
                             "type": "object",
                             "required": ["name"],
                             "properties": {"name": {"type": "string"}},
-                            "anyOf": _present("phone", "email"),
+                            "anyOf": present("phone", "email"),
                         }
                     },
                 },
@@ -150,6 +154,7 @@ class PlatformCaseCreate(ComplaintCreate):
     """A case a handler files for the reporter: from the national 12315 platform or a hotline, with
     its original time of receipt, from which its deadlines run (Order 121 Art. 40)."""
 
+    channel: HandlerChannel = Field(description="the platform or hotline it came through")
     received_at: datetime = Field(description="when the platform or hotline received it; not in the future")
     platform_ref: Line(64) | None = Field(None, description="the platform's own case number")  # type: ignore[valid-type]
 

@@ -10,7 +10,14 @@ from fastapi import APIRouter, Depends, Query
 from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
-from services.common.pagination import SEQUENCE, CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.pagination import (
+    SEQUENCE,
+    LimitQuery,
+    Page,
+    SequenceCursor,
+    decode_cursor,
+    encode_cursor,
+)
 from services.common.roles import Role
 from services.complaints.cases import service as cases
 from services.complaints.dependencies import ContextDep
@@ -27,7 +34,7 @@ async def list_notifications(
     session: SessionDep,
     status: Annotated[str | None, Query(max_length=16)] = None,
     complaint_id: uuid.UUID | None = None,
-    cursor: CursorQuery = None,
+    cursor: SequenceCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[NotificationOut]:
     """Queued and sent notifications with their legal due dates; never the address or text (handler)."""

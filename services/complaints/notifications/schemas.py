@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from services.complaints.cases.schemas import _email, _phone
+from services.complaints.cases.schemas import Email, Phone, present
 
 
 class NotificationOut(BaseModel):
@@ -29,10 +28,10 @@ class NotificationOut(BaseModel):
 
 
 class ContactIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": present("phone", "email")})
 
-    phone: Annotated[str, Field(max_length=24), AfterValidator(_phone)] | None = None
-    email: Annotated[str, Field(max_length=254), AfterValidator(_email)] | None = None
+    phone: Phone | None = None
+    email: Email | None = None
 
     @model_validator(mode="after")
     def _one(self) -> ContactIn:

@@ -11,9 +11,9 @@ from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import NotFound, responses
 from services.common.pagination import (
-    CursorQuery,
     LimitQuery,
     Page,
+    TimeAndIdCursor,
     encode_cursor,
     time_and_id_after,
 )
@@ -115,7 +115,7 @@ async def list_rewards(
     actor: Handler,
     session: SessionDep,
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
-    cursor: CursorQuery = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[RewardOut]:
     """Reward cases, newest first, by status (handler)."""

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.common.decimals import Fixed
 from services.common.text import Line, Text
 
-Yuan = Annotated[Decimal, Field(ge=0, le=Decimal("1000000000000"), max_digits=15, decimal_places=2)]
+# Yuan and fen, below a trillion: what the schema states (services/common/decimals.py).
+Yuan = Fixed(12, 2)
 Measure = Literal["suspension", "closure", "licence_revocation", "warning", "order_to_correct", "other"]
 
 

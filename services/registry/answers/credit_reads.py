@@ -10,9 +10,10 @@ from services.common.db import SessionDep, writes_on_read
 from services.common.errors import responses
 from services.common.pagination import (
     SEQUENCE,
-    CursorQuery,
     LimitQuery,
     Page,
+    SequenceCursor,
+    TimeAndIdCursor,
     decode_cursor,
     encode_cursor,
     time_and_id_after,
@@ -37,7 +38,7 @@ async def list_credit_events(
     enterprise: EnterpriseDep,
     session: SessionDep,
     now: NowDep,
-    cursor: CursorQuery = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 50,
     purpose: access.PurposeHeader = None,
 ) -> Page[CreditEventOut]:
@@ -71,7 +72,7 @@ async def read_credit_history(
     session: SessionDep,
     now: NowDep,
     principal: OptionalPrincipalDep,
-    cursor: CursorQuery = None,
+    cursor: SequenceCursor = None,
     limit: LimitQuery = 50,
     purpose: access.PurposeHeader = None,
 ) -> Page[GradeChangeOut]:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from services.common.auth import OptionalPrincipalDep, Principal, require_roles
 from services.common.db import SessionDep, writes_on_read
 from services.common.errors import responses
-from services.common.pagination import CODE, CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.pagination import CODE, CodeCursor, LimitQuery, Page, decode_cursor, encode_cursor
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.registry.access import log as access
@@ -108,7 +108,7 @@ async def search_enterprises(
     q: Annotated[str | None, Query(max_length=100, description="name substring")] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="division code prefix")] = None,
     grade: Annotated[str | None, Query(max_length=4)] = None,
-    cursor: CursorQuery = None,
+    cursor: CodeCursor = None,
     limit: LimitQuery = 20,
     purpose: access.PurposeHeader = None,
 ) -> Response:

@@ -29,9 +29,9 @@ class EnterpriseCreate(BaseModel):
 class EnterpriseUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: Line(200) | None = None  # type: ignore[valid-type]
+    # Omitted, not null: an enterprise always has a name and a status (OpenAPI says so: no null).
+    name: Line(200) = None  # type: ignore[valid-type, assignment]
     address: Line(300) | None = None  # type: ignore[valid-type]
-    # Omitted, not null: an enterprise always has a status (OpenAPI says so: no null).
     status: Literal["active", "deregistered"] = None  # type: ignore[assignment]
 
 

@@ -77,6 +77,18 @@ REGULATOR_ACTIONS = frozenset(
     if step.by == "regulator"
 )
 
+# The regulator's actions that must give reasons (each needs them in every state it is taken from),
+# and the one that names the consenting authority (Order 44 第二十二条).
+NOTED_ACTIONS = frozenset(
+    action
+    for states in MACHINE.values()
+    for steps in states.values()
+    for action, step in steps.items()
+    if step.by == "regulator" and step.needs_note
+)
+CONSENT_ACTION = "record_consent"
+PLAIN_ACTIONS = REGULATOR_ACTIONS - NOTED_ACTIONS - {CONSENT_ACTION}
+
 
 def facts(*, cross_province: bool, exit_kind: str | None, pushed: bool, consented: bool) -> frozenset[str]:
     """What conditional steps look at: cross-province and not pushed, a repaired removal, no consent yet."""

@@ -12,9 +12,9 @@ from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
 from services.common.pagination import (
-    CursorQuery,
     LimitQuery,
     Page,
+    TimeAndIdCursor,
     encode_cursor,
     time_and_id_after,
 )
@@ -128,7 +128,7 @@ async def _readable_entry(session: SessionDep, actor: Principal, entry_id: uuid.
     "/v1/list-entries",
     status_code=status.HTTP_201_CREATED,
     response_model=ListEntryOut,
-    responses=responses(401, 403, 409, 422),
+    responses=responses(401, 403, 404, 409, 422),
 )
 async def propose_entry(
     actor: Regulator,
@@ -157,7 +157,7 @@ async def overdue_publications(
     session: SessionDep,
     list_rules: ListRulesDep,
     now: NowDep,
-    cursor: CursorQuery = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[ListEntrySummary]:
     """Listing decisions not published (or pushed) within Order 44 art. 14's periods (regulator)."""
@@ -273,7 +273,7 @@ async def pending_repair_applications(
     actor: Regulator,
     session: SessionDep,
     now: NowDep,
-    cursor: CursorQuery = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[RepairApplicationOut]:
     """Repair applications awaiting acceptance or a decision, the earliest filed first (regulator)."""
@@ -350,7 +350,7 @@ async def entries_of_enterprise(
     session: SessionDep,
     list_rules: ListRulesDep,
     now: NowDep,
-    cursor: CursorQuery = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[ListEntrySummary]:
     """Every list entry of one enterprise, removed ones included (regulator, or the enterprise)."""
@@ -377,7 +377,7 @@ async def public_list(
     now: NowDep,
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="division code prefix")] = None,
     authority: Annotated[str | None, Query(max_length=200, description="issuing authority contains")] = None,
-    cursor: CursorQuery = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[PublicListEntry]:
     """The public disclosure: active entries of one list, most recently listed first (public)."""

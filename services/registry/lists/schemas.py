@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,19 +48,10 @@ class ListEntryCreate(BaseModel):
     decided_at: Timestamp | None = Field(default=None, description="date of the decision; default now")
 
 
-class TransitionRequest(BaseModel):
+class _Transition(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: str = Field(
-        min_length=1,
-        max_length=24,
-        description="serve_notice, record_consent, decide, push, list, cancel, revoke, restore (black list); "
-        "remove (red list)",
-        json_schema_extra={"enum": sorted(machine.REGULATOR_ACTIONS)},
-    )
-    note: Prose(4000) | None = Field(  # type: ignore[valid-type]
-        default=None, description="reasons; required for cancel, revoke, restore and remove"
-    )
+    note: Prose(4000) | None = Field(default=None, description="reasons")  # type: ignore[valid-type]
     reference: Line(200) | None = Field(  # type: ignore[valid-type]
         default=None,
         description="e.g. the number of the judgment or review decision behind a revocation, or of the "
@@ -69,6 +60,34 @@ class TransitionRequest(BaseModel):
     approving_authority: Line(200) | None = Field(  # type: ignore[valid-type]
         default=None, description="record_consent: the next-level authority that consented (Order 44 art. 22)"
     )
+
+
+class PlainTransition(_Transition):
+    """serve_notice, decide, list, push (black list)."""
+
+    action: Literal[tuple(sorted(machine.PLAIN_ACTIONS))]  # type: ignore[valid-type]
+
+
+class NotedTransition(_Transition):
+    """cancel, revoke, restore (black list), remove (red list): the reasons are required."""
+
+    action: Literal[tuple(sorted(machine.NOTED_ACTIONS))]  # type: ignore[valid-type]
+    note: Prose(4000) = Field(description="reasons")  # type: ignore[valid-type]
+
+
+class ConsentTransition(_Transition):
+    """record_consent: the next-level authority that consented is required (Order 44 art. 22)."""
+
+    action: Literal["record_consent"]
+    approving_authority: Line(200) = Field(  # type: ignore[valid-type]
+        description="the next-level authority that consented (Order 44 art. 22)"
+    )
+
+
+# One body per kind of action, told apart by `action`: what each requires is in the OpenAPI.
+TransitionRequest = Annotated[
+    PlainTransition | NotedTransition | ConsentTransition, Field(discriminator="action")
+]
 
 
 class StatementCreate(BaseModel):

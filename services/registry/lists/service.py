@@ -90,10 +90,8 @@ async def propose(
     clash = authority.conflict(data.authority_level, data.authority_division)
     if clash:
         raise lifecycle.invalid("authority_division", clash)
-    try:
-        enterprise = await lifecycle.lock_enterprise(session, data.uscc)
-    except NotFound as exc:
-        raise lifecycle.invalid("uscc", f"no enterprise with code {data.uscc} is registered") from exc
+    # An unregistered code is a well-formed request about nothing on file: 404, as for the path form.
+    enterprise = await lifecycle.lock_enterprise(session, data.uscc)
     if enterprise.status != "active":
         raise Conflict(f"enterprise {data.uscc} is {enterprise.status}; it cannot be listed")
     duplicate = (

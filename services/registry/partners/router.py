@@ -13,9 +13,9 @@ from services.common.errors import responses
 from services.common.pagination import (
     MAX_SEQUENCE,
     SEQUENCE,
-    CursorQuery,
     LimitQuery,
     Page,
+    SequenceCursor,
     decode_cursor,
     encode_cursor,
 )
@@ -95,7 +95,7 @@ async def read_access_log(
     session: SessionDep,
     partner: Annotated[str | None, Query(max_length=200)] = None,
     uscc: UsccFormat | None = None,  # type: ignore[valid-type]
-    cursor: CursorQuery = None,
+    cursor: SequenceCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[AccessLogOut]:
     """Who looked up what, when and why (regulator)."""
@@ -117,7 +117,7 @@ async def read_own_access_log(
     actor: OwnerOrRegulator,
     enterprise: EnterpriseDep,
     session: SessionDep,
-    cursor: CursorQuery = None,
+    cursor: SequenceCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[AccessLogOut]:
     """Which partners looked this enterprise up (the enterprise itself, or a regulator)."""

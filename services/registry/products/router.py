@@ -6,14 +6,16 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
+from services.common import gtin
 from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
 from services.common.errors import NotFound, PayloadTooLarge, responses
 from services.common.pagination import (
     CODE,
-    CursorQuery,
+    CodeCursor,
     LimitQuery,
     Page,
+    TimeAndIdCursor,
     decode_cursor,
     encode_cursor,
     time_and_id_after,
@@ -43,7 +45,10 @@ Publisher = Annotated[Principal, Depends(require_roles(Role.enterprise, Role.reg
 Reader = Annotated[Principal, Depends(require_roles(Role.partner, Role.regulator))]
 Tracer = Annotated[Principal, Depends(require_roles(Role.service, Role.regulator))]
 PrefixPath = Annotated[str, Path(pattern=r"^\d{4,12}$", description="company prefix, 4 to 12 digits")]
-GtinPath = Annotated[str, Path(min_length=1, max_length=40, description="GTIN-8, -12, -13 or -14")]
+GtinPath = Annotated[
+    str,
+    Path(min_length=1, max_length=40, description="GTIN-8, -12, -13 or -14", json_schema_extra=gtin.SCHEMA),
+]
 
 
 @router.post(
@@ -67,7 +72,7 @@ async def list_prefixes(
     now: NowDep,
     uscc: Annotated[UsccFormat | None, Query()] = None,  # type: ignore[valid-type]
     prefix_status: Annotated[Literal["valid", "expired", "cancelled"] | None, Query(alias="status")] = None,
-    cursor: CursorQuery = None,
+    cursor: CodeCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[PrefixOut]:
     """Members and their prefixes, cancellations included (public; Arts. 11 and 29)."""
@@ -124,7 +129,7 @@ async def publish_product(
 
 @router.get("/v1/enterprises/{uscc}/products", response_model=Page[ProductOut], responses=responses(404, 422))
 async def list_products(
-    enterprise: EnterpriseDep, session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 50
+    enterprise: EnterpriseDep, session: SessionDep, cursor: CodeCursor = None, limit: LimitQuery = 50
 ) -> Page[ProductOut]:
     """The items an enterprise has published (public)."""
     key = decode_cursor(cursor, CODE)
@@ -208,7 +213,7 @@ async def _events(kind: str, session: SessionDep, cursor: str | None, limit: int
     responses=responses(422, 429),
 )
 async def failed_products(
-    session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 50
+    session: SessionDep, cursor: TimeAndIdCursor = None, limit: LimitQuery = 50
 ) -> Page[ProductEvent]:
     """Products that failed a spot check (不合格产品公示), newest first (public)."""
     return await _events("spot_check_failed", session, cursor, limit)
@@ -221,7 +226,7 @@ async def failed_products(
     responses=responses(422, 429),
 )
 async def recalls(
-    session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 50
+    session: SessionDep, cursor: TimeAndIdCursor = None, limit: LimitQuery = 50
 ) -> Page[ProductEvent]:
     """Defective-product recalls (缺陷产品召回), newest first (public)."""
     return await _events("recall", session, cursor, limit)

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.common.gtin import GtinChecked
-from services.common.text import Line
+from services.common.gtin import TRADE_ITEM_FORMAT, GtinChecked
+from services.common.text import WHITESPACE, Line
 from services.common.uscc import UsccChecked
 from services.registry.credit.schemas import ListStatus
 
@@ -22,7 +22,13 @@ def _prefix(value: str) -> str:
     return value
 
 
-PrefixDigits = Annotated[str, Field(max_length=20), AfterValidator(_prefix)]
+# What OpenAPI says of a prefix: 4 to 12 ASCII digits, surrounding whitespace (which strip() drops) allowed.
+PREFIX_PATTERN = f"^[{WHITESPACE}]*[0-9]{{4,12}}[{WHITESPACE}]*$"
+PrefixDigits = Annotated[
+    str, Field(max_length=20, json_schema_extra={"pattern": PREFIX_PATTERN}), AfterValidator(_prefix)
+]
+# A batch answers "invalid" for a code it cannot read; only a NUL, which no body may carry, is a 422.
+AnyText = Annotated[str, Field(max_length=40, json_schema_extra={"pattern": "^[^\\u0000]*$"})]
 
 
 class PrefixCreate(BaseModel):
@@ -34,12 +40,24 @@ class PrefixCreate(BaseModel):
     valid_until: date | None = Field(None, description="default: two years after registered_on (Art. 24)")
 
 
-class PrefixUpdate(BaseModel):
+class _PrefixChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: Literal["renew", "cancel"]
     valid_until: date | None = Field(None, description="renew: the new end of validity")
     reason: Line(500) | None = None  # type: ignore[valid-type]
+
+
+class PrefixRenewal(_PrefixChange):
+    action: Literal["renew"]
+    valid_until: date = Field(description="the new end of validity, after the current one (else 409)")
+
+
+class PrefixCancellation(_PrefixChange):
+    action: Literal["cancel"]
+
+
+# Told apart by `action`: a renewal names its new end of validity.
+PrefixUpdate = Annotated[PrefixRenewal | PrefixCancellation, Field(discriminator="action")]
 
 
 class PrefixOut(BaseModel):
@@ -55,7 +73,10 @@ class PrefixOut(BaseModel):
 class ProductCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    gtin: GtinChecked
+    gtin: GtinChecked = Field(
+        description="check digit verified; a trade item's (not a restricted-circulation or coupon number)",
+        json_schema_extra={"format": TRADE_ITEM_FORMAT},
+    )
     name: Line(200)  # type: ignore[valid-type]
     brand: Line(100) | None = None  # type: ignore[valid-type]
     category: Line(64) | None = None  # type: ignore[valid-type]
@@ -138,7 +159,7 @@ class ProductTrace(BaseModel):
 class ProductBatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    gtins: list[Annotated[str, Field(max_length=40)]] = Field(min_length=1)
+    gtins: list[AnyText] = Field(min_length=1)
 
 
 class ProductBatchItem(BaseModel):

@@ -130,10 +130,8 @@ async def update_prefix(
         raise Conflict(f"prefix {prefix} is cancelled; a new registration is needed (Art. 27)")
     if data.action == "renew":
         if data.valid_until is None or data.valid_until <= found.valid_until:
-            raise Unprocessable(
-                "valid_until: a renewal needs a date after the current end of validity",
-                errors=[{"field": "valid_until", "in": "body", "message": "must be later than now"}],
-            )
+            # Well-formed, but not later than what is on file: the prefix's state decides, 409.
+            raise Conflict(f"valid_until: a renewal needs a date after the current end {found.valid_until}")
         found.valid_until = data.valid_until
     else:
         found.status = "cancelled"

@@ -12,8 +12,8 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 
 from services.common.auth import OptionalPrincipalDep, Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep
-from services.common.errors import NotFound, Unprocessable, responses
-from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.errors import NotFound, responses
+from services.common.pagination import LimitQuery, Page, TimeAndIdCursor, encode_cursor, time_and_id_after
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.registry.dependencies import NowDep, RulesDep, UsccPathDep
@@ -241,7 +241,7 @@ async def search_standards(
     status: Annotated[Status | None, Query(description="published or withdrawn; both by default")] = None,
     supervision: Annotated[Supervision | None, Query(description="the latest finding")] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="division code prefix")] = None,
-    cursor: CursorQuery = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 20,
 ) -> Page[StandardSummary]:
     """Search declared standards, most recently declared first (public)."""
@@ -265,16 +265,8 @@ async def search_standards(
 
 
 def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
-    key = decode_cursor(cursor, 2)
-    if key is None:
-        return None
-    try:
-        at, last = datetime.fromisoformat(str(key[0])), uuid.UUID(str(key[1]))
-    except ValueError as exc:
-        raise Unprocessable("cursor is not one this service issued", field="cursor") from exc
-    if at.tzinfo is None:
-        raise Unprocessable("cursor is not one this service issued", field="cursor")
-    return at, last
+    key = time_and_id_after(cursor)
+    return (datetime.fromisoformat(key[0]), uuid.UUID(key[1])) if key else None
 
 
 @router.get(
@@ -284,10 +276,10 @@ def _after(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
     responses=responses(422, 429),
 )
 async def uncorrected_declarations(
-    session: SessionDep, now: NowDep, cursor: CursorQuery = None, limit: LimitQuery = 20
+    session: SessionDep, now: NowDep, cursor: TimeAndIdCursor = None, limit: LimitQuery = 20
 ) -> Page[UncorrectedOut]:
     """Declarations not corrected by the day a regulator ordered: published (Order 83 arts. 30–33; public)."""
-    flags = await corrections.uncorrected(session, now=now, after=_cursor_key(cursor), limit=limit)
+    flags = await corrections.uncorrected(session, now=now, after=time_and_id_after(cursor), limit=limit)
     declarations = {
         str(c.declaration.id): c
         for c in await service.currents(session, list(dict.fromkeys(str(f.declaration_id) for f in flags)))
@@ -304,11 +296,6 @@ async def uncorrected_declarations(
     last = flags[-1] if len(flags) == limit else None
     next_cursor = encode_cursor(last.flagged_at.isoformat(), str(last.id)) if last else None
     return Page[UncorrectedOut](items=items, next_cursor=next_cursor)
-
-
-def _cursor_key(cursor: str | None) -> tuple[str, str] | None:
-    key = _after(cursor)
-    return (key[0].isoformat(), str(key[1])) if key else None
 
 
 @router.get("/v1/standards/mandatory-values", response_model=MandatoryValuesOut)

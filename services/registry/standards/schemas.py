@@ -9,11 +9,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from services.common.text import Line, Text
+from services.common.decimals import Fixed
+from services.common.text import PROSE_PATTERN, Line, Text
 from services.common.text import Prose as ProseText
 from services.common.timestamps import Timestamp
 from services.registry.credit.schemas import Severity
-from services.registry.standards import numbers
+from services.registry.standards import documents, numbers
 
 Comparator = Literal[">=", ">", "<=", "<", "=", "range"]
 StandardType = Literal["product", "service"]
@@ -22,7 +23,7 @@ Finding = Literal["under_review", "non_compliant", "compliant"]
 Supervision = Literal["none", "under_review", "non_compliant", "compliant"]
 # Keys of order83.toml [corrections]: the articles that order a correction by a deadline.
 CorrectionBasisKey = Literal["art30", "art31", "art32", "art33"]
-IndicatorValue = Annotated[Decimal, Field(max_digits=24, decimal_places=12, allow_inf_nan=False)]
+IndicatorValue = Fixed(12, 12, signed=True)
 
 
 def _number(value: str) -> str:
@@ -40,16 +41,25 @@ StandardNumberText = Annotated[
         description="standard number: Q/… (enterprise), T/… (group), GB, GB/T (national), "
         "industry codes such as QB/T, local DB…/T; normalised (full-width, em dash, case)",
         examples=["Q/ABC 0001S-2026"],
+        json_schema_extra={"pattern": numbers.PATTERN},
     ),
     AfterValidator(_number),
 ]
 Prose = ProseText(4000)
 
 
+# value_max goes with the comparator `range`, and only with it (the check in `_range`).
+_RANGE: dict[str, Any] = {
+    "if": {"required": ["comparator"], "properties": {"comparator": {"const": "range"}}},
+    "then": {"required": ["value_max"], "properties": {"value_max": {"not": {"type": "null"}}}},
+    "else": {"properties": {"value_max": {"type": "null"}}},
+}
+
+
 class Indicator(BaseModel):
     """A key technical indicator: name, comparator, value (and upper value of a range), unit, method."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_RANGE)
 
     name: Line(100)  # type: ignore[valid-type]
     comparator: Comparator = Field(description="'>=' is ≥, '<=' is ≤; 'range' needs value_max")
@@ -73,11 +83,47 @@ class DocumentUpload(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     filename: Line(200)  # type: ignore[valid-type]
-    content_base64: str = Field(min_length=1, max_length=50_000_000)
+    content_base64: str = Field(
+        min_length=1,
+        max_length=50_000_000,
+        description="a PDF file, base64",
+        json_schema_extra={"pattern": documents.BASE64_PATTERN, "format": documents.PDF_FORMAT},
+    )
+
+
+# The disclosure rules of `service._check_content` that hang on another field, as JSON Schema:
+# an enterprise (Q/) standard discloses its indicators, each with its test method (Order 83 art. 14
+# para 2); below_recommended needs its note (art. 14 para 3).
+_DISCLOSURE: dict[str, Any] = {
+    "allOf": [
+        {
+            "if": {"required": ["number"], "properties": {"number": {"pattern": numbers.ENTERPRISE_PATTERN}}},
+            "then": {
+                "required": ["indicators"],
+                "properties": {
+                    "indicators": {
+                        "minItems": 1,
+                        "items": {
+                            "required": ["test_method"],
+                            "properties": {"test_method": {"type": "string"}},
+                        },
+                    }
+                },
+            },
+        },
+        {
+            "if": {"required": ["below_recommended"], "properties": {"below_recommended": {"const": True}}},
+            "then": {
+                "required": ["below_recommended_note"],
+                "properties": {"below_recommended_note": {"type": "string", "pattern": PROSE_PATTERN}},
+            },
+        },
+    ]
+}
 
 
 class StandardCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_DISCLOSURE)
 
     number: StandardNumberText
     title: Line(200)  # type: ignore[valid-type]
@@ -148,36 +194,58 @@ class FlagCreditEvent(BaseModel):
     summary: Text(2000) | None = None  # type: ignore[valid-type]
 
 
-class FlagCreate(BaseModel):
+class _Flag(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    finding: Finding
     reason: Prose  # type: ignore[valid-type]
     indicators: list[Line(100)] = Field(default_factory=list, max_length=100)  # type: ignore[valid-type]
     reference: Line(200) | None = Field(  # type: ignore[valid-type]
         default=None, description="inspection report or decision number"
     )
+
+
+class ReviewFlag(_Flag):
+    """under_review or compliant: a finding only."""
+
+    finding: Literal["under_review", "compliant"]
+
+
+class NonCompliantFlag(_Flag):
+    """non_compliant: may record a credit event and order a correction by a day."""
+
+    # The order to correct is the day and the article together (the schema says so too); neither is null.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "dependentRequired": {
+                "correction_due_on": ["correction_basis"],
+                "correction_basis": ["correction_due_on"],
+            }
+        },
+    )
+
+    finding: Literal["non_compliant"]
     credit_event: FlagCreditEvent | None = Field(
-        default=None, description="with a non_compliant finding: record a credit event against the enterprise"
+        default=None, description="record a credit event against the enterprise"
     )
-    correction_due_on: date | None = Field(
+    correction_due_on: date = Field(  # type: ignore[assignment]
         default=None,
-        description="with a non_compliant finding: the order to correct by this day (责令限期改正); past it "
-        "and not corrected, the failure is published",
+        description="the order to correct by this day (责令限期改正), today or later; past it and not "
+        "corrected, the failure is published",
     )
-    correction_basis: CorrectionBasisKey | None = Field(
+    correction_basis: CorrectionBasisKey = Field(  # type: ignore[assignment]
         default=None, description="the article of Order 83 the order rests on; goes with correction_due_on"
     )
 
     @model_validator(mode="after")
-    def _event_only_when_non_compliant(self) -> FlagCreate:
-        if self.credit_event is not None and self.finding != "non_compliant":
-            raise ValueError("a credit event goes with a non_compliant finding only")
-        if self.correction_due_on is not None and self.finding != "non_compliant":
-            raise ValueError("an order to correct goes with a non_compliant finding only")
+    def _correction_together(self) -> NonCompliantFlag:
         if (self.correction_due_on is None) != (self.correction_basis is None):
             raise ValueError("correction_due_on and correction_basis go together")
         return self
+
+
+# One body per finding, told apart by `finding`: only a non_compliant one carries an event or an order.
+FlagCreate = Annotated[ReviewFlag | NonCompliantFlag, Field(discriminator="finding")]
 
 
 class SampleCreate(BaseModel):

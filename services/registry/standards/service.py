@@ -37,6 +37,7 @@ from services.registry.standards.provisions import load_provisions
 from services.registry.standards.reference import Declared, Finding, Reference
 from services.registry.standards.schemas import (
     FlagCreate,
+    NonCompliantFlag,
     SampleCreate,
     StandardCreate,
     StandardRevision,
@@ -676,11 +677,13 @@ async def flag(
     uscc = (await get_declaration(session, declaration_id)).uscc
     await enterprises.get(session, uscc, for_update=True)
     declaration = await get_declaration(session, declaration_id, for_update=True)
-    if data.correction_due_on is not None and data.correction_due_on < corrections.local_day(now):
+    noncompliant = data if isinstance(data, NonCompliantFlag) else None
+    due_on = noncompliant.correction_due_on if noncompliant else None
+    if due_on is not None and due_on < corrections.local_day(now):
         raise _invalid("correction_due_on", "is in the past")
     event_id = None
-    if data.credit_event is not None:
-        event = data.credit_event
+    if noncompliant and noncompliant.credit_event is not None:
+        event = noncompliant.credit_event
         recorded = await credit.record_event(
             session,
             uscc=declaration.uscc,
@@ -710,8 +713,8 @@ async def flag(
         credit_event_id=event_id,
         actor=actor.actor,
         now=now,
-        correction_due_on=data.correction_due_on,
-        correction_basis=data.correction_basis,
+        correction_due_on=due_on,
+        correction_basis=noncompliant.correction_basis if noncompliant else None,
     )
 
 

@@ -44,6 +44,8 @@ async def create_plan(
     warning_id: uuid.UUID | None = None,
 ) -> InspectionPlan:
     await one_connection_per_node(session)  # a reference table written (after reads, for a warning's)
+    if data.period_end < data.period_start:  # one field against another: no schema states it
+        raise _invalid("period_end", "is before period_start")
     rules = load_rules()
     catalogue = load_catalogue()
     unknown = [c for c in data.categories if catalogue.get(c) is None]
@@ -56,7 +58,8 @@ async def create_plan(
     ).scalars()
     missing = set(data.inspector_pool) - set(pool)
     if missing:
-        raise _invalid("inspector_pool", f"unknown inspectors: {', '.join(sorted(map(str, missing)))}")
+        # Well-formed ids of no inspector on file: 404, as a path would answer.
+        raise NotFound(f"inspector_pool: no inspectors {', '.join(sorted(map(str, missing)))}")
     ratios = {c: str(r) for c, r in rules.ratios.items()}
     if data.ratios:
         ratios.update({c: str(r) for c, r in data.ratios.items()})

@@ -12,9 +12,11 @@ from services.common.auth import OptionalPrincipalDep, Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import Conflict, NotFound, responses
 from services.common.pagination import (
-    CursorQuery,
+    CodeCursor,
+    IdCursor,
     LimitQuery,
     Page,
+    TimeAndIdCursor,
     decode_cursor,
     encode_cursor,
     time_and_id_after,
@@ -53,7 +55,7 @@ async def list_risk_classes(
     session: SessionDep,
     risk_class: Annotated[RiskClassName | None, Query(alias="class")] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$")] = None,
-    cursor: CursorQuery = None,
+    cursor: CodeCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[RiskClassOut]:
     """Stored risk classes, filterable by class and region (regulator, partner)."""
@@ -109,7 +111,7 @@ async def create_inspector(
 
 @router.get("/v1/inspectors", response_model=Page[InspectorOut], responses=responses(401, 403, 422))
 async def list_inspectors(
-    actor: Regulator, session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 50
+    actor: Regulator, session: SessionDep, cursor: IdCursor = None, limit: LimitQuery = 50
 ) -> Page[InspectorOut]:
     """The inspector pool (regulator)."""
     after = decode_cursor(cursor, ("uuid",))
@@ -159,7 +161,7 @@ def plan_view(plan: InspectionPlan) -> PlanOut:
     "/v1/inspection-plans",
     status_code=status.HTTP_201_CREATED,
     response_model=PlanOut,
-    responses=responses(401, 403, 422),
+    responses=responses(401, 403, 404, 422),
 )
 async def create_plan(
     actor: Regulator, body: PlanCreate, session: SessionDep, now: NowDep, response: Response
@@ -177,7 +179,7 @@ async def list_plans(
     plan_status: Annotated[
         str | None, Query(alias="status", pattern=r"^(draft|approved|drawn|closed)$")
     ] = None,
-    cursor: CursorQuery = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 20,
 ) -> Page[PlanOut]:
     """Plans, newest first (regulator)."""

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.common.decimals import Fraction
 from services.common.text import Line, Text
+from services.common.text import Prose as ProseText
 from services.registry.credit.schemas import Severity
+from services.registry.supervision.rules import load_catalogue
 
 RiskClassName = Literal["A", "B", "C", "D"]
+# A sampling ratio: a share of the class in [0, 1].
+Share = Fraction(12)
 REGION = r"^\d{2,6}$"
 
 
@@ -61,30 +65,33 @@ class InspectorOut(BaseModel):
     created_at: datetime
 
 
+# A category or alias of the product catalogue (the names `Catalogue.get` takes).
+CatalogueName = Annotated[
+    str,
+    Field(
+        json_schema_extra={
+            "enum": sorted({n for c in load_catalogue().categories for n in (c.name, *c.aliases)})
+        }
+    ),
+]
+
+
 class PlanCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Line(200)  # type: ignore[valid-type]
     authority: Line(200)  # type: ignore[valid-type]
     region: str | None = Field(default=None, pattern=REGION, description="division code prefix")
-    categories: list[Line(64)] = Field(default_factory=list, max_length=20)  # type: ignore[valid-type]
+    categories: list[CatalogueName] = Field(default_factory=list, max_length=20)
     statuses: list[Literal["active", "deregistered"]] = Field(default=["active"], min_length=1)
     period_start: date
     period_end: date
-    ratios: dict[RiskClassName, Decimal] | None = Field(
+    ratios: dict[RiskClassName, Share] | None = Field(
         default=None, description="per-class sampling ratio in [0, 1]; defaults from the rules file"
     )
     cap: int | None = Field(default=None, ge=1, le=100000, description="at most this many tasks")
     inspector_pool: list[uuid.UUID] = Field(min_length=2, max_length=500)
     note: Text(2000) | None = None  # type: ignore[valid-type]
-
-    @model_validator(mode="after")
-    def _sane(self) -> PlanCreate:
-        if self.period_end < self.period_start:
-            raise ValueError("period_end is before period_start")
-        if self.ratios and any(not Decimal(0) <= r <= Decimal(1) for r in self.ratios.values()):
-            raise ValueError("ratios are fractions in [0, 1]")
-        return self
 
 
 class PlanOut(BaseModel):
@@ -157,12 +164,9 @@ class TaskOut(BaseModel):
     credit_event_id: uuid.UUID | None
 
 
-class ResultStep(BaseModel):
-    """One step of the spot-check procedure on a task."""
-
+class _Step(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    step: Literal["sampled", "tested", "objection", "retested", "final"]
     sample_ref: Line(100) | None = None  # type: ignore[valid-type]
     product: Line(100) | None = None  # type: ignore[valid-type]
     category: Line(64) | None = None  # type: ignore[valid-type]
@@ -172,15 +176,34 @@ class ResultStep(BaseModel):
     objection: Text(2000) | None = None  # type: ignore[valid-type]
     at: AwareDatetime | None = Field(default=None, description="when it happened (default: now)")
 
-    @model_validator(mode="after")
-    def _fields_of_step(self) -> ResultStep:
-        if self.step == "sampled" and not self.sample_ref:
-            raise ValueError("a sampled step names its sample_ref")
-        if self.step in ("tested", "retested") and self.result is None:
-            raise ValueError(f"a {self.step} step gives the result")
-        if self.step == "objection" and not self.objection:
-            raise ValueError("an objection step carries the enterprise's objection")
-        return self
+
+class SampledStep(_Step):
+    """The sample is taken: its reference is required."""
+
+    step: Literal["sampled"]
+    sample_ref: Line(100)  # type: ignore[valid-type]
+
+
+class ResultGivenStep(_Step):
+    """A test or a retest: its result is required."""
+
+    step: Literal["tested", "retested"]
+    result: Literal["pass", "fail"]
+
+
+class ObjectionStep(_Step):
+    """The enterprise objects: its objection is required."""
+
+    step: Literal["objection"]
+    objection: ProseText(2000)  # type: ignore[valid-type]
+
+
+class FinalStep(_Step):
+    step: Literal["final"]
+
+
+# One step of the spot-check procedure on a task; what each step requires is told apart by `step`.
+ResultStep = Annotated[SampledStep | ResultGivenStep | ObjectionStep | FinalStep, Field(discriminator="step")]
 
 
 class PublishedResult(BaseModel):

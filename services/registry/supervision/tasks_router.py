@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query
 from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import NotFound, responses
-from services.common.pagination import CursorQuery, LimitQuery, Page, decode_cursor, encode_cursor
+from services.common.pagination import IdCursor, LimitQuery, Page, decode_cursor, encode_cursor
 from services.common.roles import Role
 from services.registry.dependencies import NowDep, RulesDep
 from services.registry.supervision import plans, tasks
@@ -37,7 +37,7 @@ async def list_tasks(
     session: SessionDep,
     plan_id: uuid.UUID | None = None,
     uscc: Annotated[str | None, Query(pattern=r"^[0-9A-Z]{18}$")] = None,
-    cursor: CursorQuery = None,
+    cursor: IdCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[TaskOut]:
     """Tasks, by plan or enterprise (regulator)."""

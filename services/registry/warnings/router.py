@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from services.common.auth import Principal, require_roles
 from services.common.db import SessionDep
 from services.common.errors import responses
-from services.common.pagination import CursorQuery, LimitQuery, Page, encode_cursor, time_and_id_after
+from services.common.pagination import LimitQuery, Page, TimeAndIdCursor, encode_cursor, time_and_id_after
 from services.common.roles import Role
 from services.common.workdays import CHINA
 from services.registry.dependencies import NowDep
@@ -39,7 +39,7 @@ async def list_warnings(
         str | None, Query(alias="status", pattern=r"^(open|assessed|disposed|closed)$")
     ] = None,
     level: Level | None = None,
-    cursor: CursorQuery = None,
+    cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 20,
 ) -> Page[WarningOut]:
     """Warnings, newest first, by status and level (regulator)."""
@@ -116,7 +116,7 @@ async def directed_plan(
 
 @router.get("/v1/risk-notices", response_model=Page[NoticeOut], responses=responses(422))
 async def list_notices(
-    session: SessionDep, cursor: CursorQuery = None, limit: LimitQuery = 20
+    session: SessionDep, cursor: TimeAndIdCursor = None, limit: LimitQuery = 20
 ) -> Page[NoticeOut]:
     """Published consumer risk notices, newest first (public)."""
     rows = await service.list_notices(session, after=time_and_id_after(cursor), limit=limit)
