@@ -360,6 +360,16 @@ def registry_console_calls(w: RegistryWorld, n: int) -> dict[str, Call]:
             data={"decision": "reject", "reasons": "整改证明不足"},
         ),
         "GET /console/audit": Call("/console/audit"),
+        "POST /console/enterprises": Call(
+            "/console/enterprises", data={"uscc": code(160 + n), "name": f"控制台登记企业{n}"}
+        ),
+        "POST /console/enterprises/{uscc}/details": Call(
+            f"/console/enterprises/{own}/details", owner=own, data={"name": "安全测试企业有限公司"}
+        ),
+        "GET /console/reports": Call("/console/reports", owner=own),
+        "POST /console/reports": Call("/console/reports", owner=own, data={"language": "zh"}),
+        "GET /console/reports/{number}": Call(f"/console/reports/{w.report_number}", owner=own),
+        "GET /console/reports/{number}/pdf": Call(f"/console/reports/{w.report_number}/pdf", owner=own),
     }
 
 
