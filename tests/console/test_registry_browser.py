@@ -18,6 +18,7 @@ from services.common.roles import Role
 from services.registry.database import load_models as registry_models
 from tests.console.test_console_browser import SCREENSHOTS, sign_in_at_provider
 from tests.console.test_registry_console import DAIRY, INDICATORS, OTHER
+from tests.console.test_regulator_admin_console import PILOT
 from tests.oidc_provider import Provider
 from tests.portal.seed import BLACK
 from tests.portal.test_browser import CHROMIUM_ARGS, chromium
@@ -134,6 +135,19 @@ def test_an_enterprise_and_a_regulator_do_their_work_in_the_browser(
             shot(page, "enterprise-notice")
             page.get_by_role("link", name="查询记录").click()
             assert page.locator("h1").inner_text() == "谁查询了本企业"
+            # Its credit report: issued in English, then the PDF downloaded.
+            page.get_by_role("link", name="信用报告").click()
+            page.get_by_label("报告语言").select_option("en")
+            page.get_by_role("button", name="出具信用报告").click()
+            assert page.locator("#done").inner_text() == "信用报告已出具。"
+            number = page.locator("#report-number").inner_text()
+            shot(page, "enterprise-report")
+            with page.expect_download() as downloading:
+                page.locator("#report-pdf").click()
+            saved = tmp_path / "report.pdf"
+            downloading.value.save_as(saved)
+            assert downloading.value.suggested_filename == f"{number}.pdf"
+            assert saved.read_bytes().startswith(b"%PDF")
             page.get_by_role("button", name="退出登录").click()
             page.wait_for_url(url + "/console/signed-out")
 
@@ -144,8 +158,22 @@ def test_an_enterprise_and_a_regulator_do_their_work_in_the_browser(
             page.wait_for_url(url + "/console/")
             assert page.locator("h1").inner_text() == "待办事项"
             shot(page, "regulator-home")
+            # A pilot code registered with the reason for overriding its check, then edited.
             page.get_by_role("link", name="企业", exact=True).click()
-            page.get_by_label("企业名称").fill("乳业")
+            page.get_by_label("统一社会信用代码（18位）").fill(PILOT)
+            page.get_by_label("企业名称", exact=True).last.fill("试点企业")
+            page.get_by_label("校验位不符仍予登记的理由", exact=False).fill("2015年试点赋码，经省局核实")
+            shot(page, "regulator-register")
+            page.get_by_role("button", name="登记", exact=True).click()
+            assert page.locator("#done").inner_text() == "企业已登记。"
+            assert page.locator("#override-reason").inner_text() == "2015年试点赋码，经省局核实"
+            page.get_by_label("住所").fill("福州市鼓楼区")
+            page.get_by_role("button", name="保存").click()
+            assert page.locator("#done").inner_text() == "企业信息已保存。"
+            assert page.locator("#address").inner_text() == "福州市鼓楼区"
+            shot(page, "regulator-enterprise-edited")
+            page.get_by_role("link", name="企业", exact=True).click()
+            page.get_by_label("企业名称").first.fill("乳业")
             page.get_by_role("button", name="查询").click()
             page.get_by_role("link", name="南宁市示例乳业有限公司").click()
             page.get_by_label("认定机关").fill("南宁市市场监督管理局")
