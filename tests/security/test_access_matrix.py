@@ -366,6 +366,12 @@ def registry_console_calls(w: RegistryWorld, n: int) -> dict[str, Call]:
         "POST /console/enterprises/{uscc}/details": Call(
             f"/console/enterprises/{own}/details", owner=own, data={"name": "安全测试企业有限公司"}
         ),
+        "GET /console/standards": Call("/console/standards", params={"q": "纯牛奶"}),
+        "GET /console/standards/{standard_id}": Call(f"/console/standards/{w.standard_id}"),
+        "POST /console/standards/{standard_id}/findings": Call(
+            f"/console/standards/{w.standard_id}/findings",
+            data={"finding": "under_review", "reason": f"控制台核查{n}"},
+        ),
         "GET /console/reports": Call("/console/reports", owner=own),
         "POST /console/reports": Call("/console/reports", owner=own, data={"language": "zh"}),
         "GET /console/reports/{number}": Call(f"/console/reports/{w.report_number}", owner=own),

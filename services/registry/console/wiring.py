@@ -21,6 +21,7 @@ from services.registry.console import (
     enterprise_pages,
     regulator_pages,
     reports,
+    standards_supervision,
 )
 from services.registry.console.messages import MESSAGES
 from services.registry.console.models import console_sessions
@@ -52,6 +53,7 @@ ROUTERS: list[APIRouter] = [
     declarations.router,
     enterprise_admin.router,
     reports.router,
+    standards_supervision.router,
     regulator_pages.router,
 ]
 
@@ -67,6 +69,7 @@ NAV = {
         ("/console/", "nav_home"),
         ("/console/enterprises", "nav_enterprises"),
         ("/console/repairs", "nav_repairs"),
+        ("/console/standards", "nav_standards"),
         ("/console/audit", "nav_audit"),
     ],
 }
