@@ -14,7 +14,7 @@ from tests.console.test_registry_console import DAIRY, seed
 from tests.console_support import csrf_of, sign_in
 from tests.oidc_provider import Provider
 from tests.registry.test_standards import standard_body
-from tests.support import Tokens
+from tests.support import Tokens, event_body
 
 
 async def test_a_regulator_records_findings_on_a_declaration(
@@ -100,3 +100,93 @@ async def test_a_regulator_records_findings_on_a_declaration(
     await sign_in(client, provider, "dairy")
     assert (await client.get("/console/standards")).status_code == 403
     assert (await client.get(f"/console/standards/{standard_id}")).status_code == 403
+
+
+async def test_a_regulator_works_a_warning_into_a_notice_and_a_directed_plan_then_approves_and_draws_it(
+    registry_console: httpx.AsyncClient, provider: Provider, tokens: Tokens
+) -> None:
+    client = registry_console
+    await seed(client, tokens)
+    reg = tokens(Role.regulator)
+    inspectors = []
+    for n in range(2):
+        made = await client.post(
+            "/v1/inspectors",
+            json={"name": f"检查员{n}", "badge_no": f"NN-{n}", "region": "45", "specialties": []},
+            headers=reg,
+        )
+        assert made.status_code == 201, made.text
+        inspectors.append(made.json()["id"])
+    for k in range(3):  # three substantiated complaints: a warning
+        fed = await client.post(
+            f"/v1/enterprises/{DAIRY}/credit-events",
+            json=event_body(f"complaint-console-{k}", kind="complaint_substantiated", severity="minor"),
+            headers=tokens(Role.service),
+        )
+        assert fed.status_code == 201, fed.text
+    assert (await client.post("/v1/signal-runs", headers=reg)).json()["raised"] == 1
+    [warning] = (await client.get("/v1/warnings", headers=reg)).json()["items"]
+
+    await sign_in(client, provider, "wang")
+    listed = await client.get("/console/warnings", params={"status": "open"})
+    assert f"/console/warnings/{warning['id']}" in listed.text
+    page = await client.get(f"/console/warnings/{warning['id']}")
+    assert 'id="warning-status">待研判<' in page.text and "发布消费提示" not in page.text
+    token = csrf_of(page.text)
+    # A notice before the assessment: the API's rule refuses it.
+    early = await client.post(
+        f"/console/warnings/{warning['id']}/notices",
+        data={
+            "csrf": token,
+            "authority": "南宁市市场监督管理局",
+            "title_zh": "提示",
+            "body_zh": "注意",
+            "title_en": "Notice",
+            "body_en": "Take care",
+        },
+    )
+    assert early.status_code == 409 and 'id="refusal"' in early.text
+    assessed = await client.post(
+        f"/console/warnings/{warning['id']}/transitions",
+        data={"csrf": token, "action": "assess", "note": "投诉集中，需定向抽查"},
+    )
+    assert assessed.status_code == 303, assessed.text
+    page = (await client.get(assessed.headers["location"])).text
+    assert "已研判" in page and 'id="assessment">投诉集中，需定向抽查<' in page
+    noticed = await client.post(
+        f"/console/warnings/{warning['id']}/notices",
+        data={
+            "csrf": token,
+            "authority": "南宁市市场监督管理局",
+            "title_zh": "乳制品消费提示",
+            "body_zh": "请选购正规渠道产品。",
+            "title_en": "Dairy notice",
+            "body_en": "Buy from proper shops.",
+        },
+    )
+    assert noticed.status_code == 303, noticed.text
+    assert "乳制品消费提示" in (await client.get("/v1/risk-notices")).text
+    directed = await client.post(
+        f"/console/warnings/{warning['id']}/directed-plan",
+        data={"csrf": token, "authority": "南宁市市场监督管理局", "inspector_pool": inspectors},
+    )
+    assert directed.status_code == 303, directed.text
+    plan_path = directed.headers["location"].split("?")[0]
+    page = (await client.get(directed.headers["location"])).text
+    assert 'id="plan-status">草案<' in page and "定向" in page
+    plans = (await client.get("/console/plans", params={"status": "draft"})).text
+    assert plan_path in plans
+    approved = await client.post(f"{plan_path}/approval", data={"csrf": token})
+    assert approved.status_code == 303, approved.text
+    page = (await client.get(approved.headers["location"])).text
+    assert 'id="plan-status">已批准<' in page and 'id="seed-sha256"' in page
+    drawn = await client.post(f"{plan_path}/draw", data={"csrf": token})
+    assert drawn.status_code == 303, drawn.text
+    page = (await client.get(drawn.headers["location"])).text
+    assert 'id="plan-status">已抽取<' in page and DAIRY in page[page.find('id="chosen"') :]
+    again = await client.post(f"{plan_path}/draw", data={"csrf": token})
+    assert again.status_code == 409
+    detail = (await client.get(f"/v1/warnings/{warning['id']}", headers=reg)).json()
+    assert {m["kind"] for m in detail["measures"]} == {"notice", "directed_plan"}
+    assert any(h.get("by", "").startswith("regulator:wang") for h in detail["history"])
+    assert (await client.post(f"{plan_path}/approval", data={})).status_code == 403  # no CSRF token

@@ -22,6 +22,7 @@ from services.registry.console import (
     regulator_pages,
     reports,
     standards_supervision,
+    warnings_plans,
 )
 from services.registry.console.messages import MESSAGES
 from services.registry.console.models import console_sessions
@@ -54,6 +55,7 @@ ROUTERS: list[APIRouter] = [
     enterprise_admin.router,
     reports.router,
     standards_supervision.router,
+    warnings_plans.router,
     regulator_pages.router,
 ]
 
@@ -70,6 +72,8 @@ NAV = {
         ("/console/enterprises", "nav_enterprises"),
         ("/console/repairs", "nav_repairs"),
         ("/console/standards", "nav_standards"),
+        ("/console/warnings", "nav_warnings"),
+        ("/console/plans", "nav_plans"),
         ("/console/audit", "nav_audit"),
     ],
 }
