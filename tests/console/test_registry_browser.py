@@ -73,6 +73,21 @@ def seed(url: str, tokens: Tokens) -> str:
             f"/v1/list-entries/{entry['id']}/transitions", json={"action": "serve_notice"}, headers=reg
         )
         assert served.status_code == 200, served.text
+        for n in range(2):  # inspectors, and three substantiated complaints: a warning
+            made = api.post(
+                "/v1/inspectors",
+                json={"name": f"检查员{n}", "badge_no": f"NN-{n}", "region": "45", "specialties": []},
+                headers=reg,
+            )
+            assert made.status_code == 201, made.text
+        for k in range(3):
+            fed = api.post(
+                f"/v1/enterprises/{OTHER}/credit-events",
+                json=event_body(f"complaint-browser-{k}", kind="complaint_substantiated", severity="minor"),
+                headers=tokens(Role.service),
+            )
+            assert fed.status_code == 201, fed.text
+        assert api.post("/v1/signal-runs", headers=reg).json()["raised"] == 1
         return str(entry["id"])
 
 
@@ -186,6 +201,24 @@ def test_an_enterprise_and_a_regulator_do_their_work_in_the_browser(
             row.get_by_role("button", name="撤销").click()
             assert page.locator("#done").inner_text() == "信用事件已撤销。"
             shot(page, "regulator-enterprise")
+            # The warning: assessed, then turned into a directed plan, approved and drawn.
+            page.get_by_role("link", name="风险预警").click()
+            page.locator("#warnings a").first.click()
+            page.get_by_label("操作").select_option("assess")
+            page.get_by_label("理由或说明").fill("投诉集中，需定向抽查")
+            page.get_by_role("button", name="办理").click()
+            assert page.locator("#done").inner_text() == "已研判。"
+            page.locator("#d-authority").fill("南宁市市场监督管理局")
+            for box in page.get_by_role("checkbox").all():
+                box.check()
+            page.get_by_role("button", name="生成定向抽查计划").click()
+            assert page.locator("#plan-status").inner_text() == "草案"
+            page.get_by_role("button", name="批准计划").click()
+            assert page.locator("#plan-status").inner_text() == "已批准"
+            page.get_by_role("button", name="随机抽取").click()
+            assert page.locator("#plan-status").inner_text() == "已抽取"
+            assert OTHER in page.locator("#chosen").inner_text()
+            shot(page, "regulator-plan")
             page.get_by_role("link", name="审计链").click()
             assert "完整" in page.locator("#audit-status").inner_text()
             shot(page, "regulator-audit")
