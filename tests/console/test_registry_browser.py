@@ -234,6 +234,18 @@ def test_an_enterprise_and_a_regulator_do_their_work_in_the_browser(
             assert page.locator("h1").inner_text() == "Our quality-credit file"
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
             shot(page, "enterprise-home-phone-en")
+            page.get_by_role("button", name="Sign out").click()
+            page.wait_for_url(url + "/console/signed-out")
+            # The regulator's warnings and plans at a phone's width too.
+            page.goto(url + "/console/warnings")
+            page.get_by_role("link", name="Sign in with the department's identity provider").click()
+            sign_in_at_provider(page, "wang")
+            page.wait_for_url(url + "/console/warnings")
+            assert page.locator("h1").inner_text() == "Early warnings"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
+            shot(page, "regulator-warnings-phone-en")
+            page.get_by_role("link", name="Spot-check plans").click()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
             phone.close()
         finally:
             browser.close()
