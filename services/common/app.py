@@ -13,15 +13,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.auth import TokenVerifier
 from services.common.db import create_engine, read_session_factory, session_factory
 from services.common.errors import PROBLEM_RESPONSES, Unavailable, install_error_handlers, responses
-from services.common.limits import BodyLimitMiddleware
+from services.common.middleware import ServiceMiddleware
 from services.common.observability import (
     Metrics,
-    RequestLogMiddleware,
     configure_logging,
     metrics_endpoint,
 )
@@ -44,46 +42,6 @@ PROBLEM_SCHEMA = {
     },
     "required": ["type", "title", "status", "detail"],
 }
-
-
-class SecurityHeadersMiddleware:
-    """Headers every answer should carry unless the route set its own (the portal sets a stricter set).
-
-    Never sniffed; HTML (the portal, the API docs) never framed and never leaking its URL as a
-    referrer; an answer to a request with a token (a reporter's identity, a full credit file) never
-    stored by a shared or browser cache.
-    """
-
-    _ALWAYS = ((b"x-content-type-options", b"nosniff"),)
-    _HTML = (
-        (b"x-frame-options", b"DENY"),
-        (b"content-security-policy", b"frame-ancestors 'none'"),
-        (b"referrer-policy", b"no-referrer"),
-    )
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        with_token = any(name == b"authorization" for name, _ in scope.get("headers", []))
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                extra = list(self._ALWAYS)
-                content_type = dict(headers).get(b"content-type", b"")
-                if content_type.startswith(b"text/html"):
-                    extra += self._HTML
-                if with_token:
-                    extra.append((b"cache-control", b"no-store"))
-                message["headers"] = headers + [(n, v) for n, v in extra if n not in present]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
 
 
 def health_router() -> APIRouter:
@@ -217,6 +175,9 @@ def build_app(
         version="1.0.0",
         lifespan=lifespan,
         swagger_ui_parameters={"validatorUrl": None},
+        # Our own metrics and logs (ServiceMiddleware); FastAPI's OpenTelemetry hooks, unconfigured
+        # here, would still be asked per request whether a provider has appeared.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
     configure_calendar(settings.workdays_file)
@@ -247,9 +208,7 @@ def build_app(
             allow_headers=["Authorization", "Content-Type", "X-Purpose", "X-Request-ID"],
             expose_headers=["Location", "Retry-After", "X-Request-ID"],
         )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(RequestLogMiddleware, metrics=app.state.metrics)
+    app.add_middleware(ServiceMiddleware, metrics=app.state.metrics, max_bytes=settings.max_body_bytes)
 
     original_openapi = app.openapi
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import time
@@ -23,6 +24,7 @@ from services.common.settings import TrustedIssuer
 
 logger = logging.getLogger("qcr.auth")
 
+_VERIFIED_MAX = 10_000  # verified tokens remembered (by hash); forgotten all at once when full
 ALLOWED_ALGORITHMS = frozenset({"EdDSA", "ES256", "RS256"})
 _KTY_FOR_ALG = {"EdDSA": "OKP", "ES256": "EC", "RS256": "RSA"}
 
@@ -66,6 +68,13 @@ class KeySet:
                         logger.exception("cannot load signing keys; keeping the last good set")
                     self._checked_at = time.monotonic()
         return self._keys.get(kid)
+
+    @property
+    def checked_at(self) -> float | None:
+        return self._checked_at
+
+    def due(self) -> bool:
+        return self._due()
 
     def _is_url(self) -> bool:
         return self.source.startswith(("http://", "https://"))
@@ -137,8 +146,25 @@ class TokenVerifier:
         self.service_max_lifetime = service_max_lifetime
         self.service_subjects = frozenset(service_subjects or [])
         self._issuers = {t.issuer: (t, KeySet(t.jwks, refresh_seconds, file_check_seconds)) for t in issuers}
+        self._verified: dict[bytes, tuple[Principal, KeySet, float | None, float]] = {}
 
     async def verify(self, token: str) -> Principal:
+        """The token's principal. A verified token is remembered by its hash until it expires or its
+        issuer's key set is next checked, whichever comes first: a retired key takes effect exactly
+        when it would without the memory, and a token is never accepted past its `exp`."""
+        digest = hashlib.sha256(token.encode()).digest()
+        hit = self._verified.get(digest)
+        if hit is not None:
+            principal, keyset, checked_at, expires = hit
+            if keyset.checked_at == checked_at and not keyset.due() and time.time() < expires:
+                return principal
+        principal, keyset, expires = await self._verify(token)
+        if len(self._verified) >= _VERIFIED_MAX:
+            self._verified.clear()
+        self._verified[digest] = (principal, keyset, keyset.checked_at, expires)
+        return principal
+
+    async def _verify(self, token: str) -> tuple[Principal, KeySet, float]:
         try:
             header = jwt.get_unverified_header(token)
             unverified = jwt.decode(token, options={"verify_signature": False})
@@ -194,7 +220,8 @@ class TokenVerifier:
             raise Unauthorized("enterprise token without uscc claim")
         if uscc is not None:
             uscc = _claimed_code(uscc)
-        return Principal(role=role, subject=str(claims["sub"]), issuer=trusted.issuer, uscc=uscc)
+        principal = Principal(role=role, subject=str(claims["sub"]), issuer=trusted.issuer, uscc=uscc)
+        return principal, keyset, float(claims["exp"])
 
 
 def _claimed_code(value: object) -> str:
@@ -237,14 +264,20 @@ def require_roles(*roles: Role) -> Callable[..., Coroutine[Any, Any, Principal]]
     allowed = frozenset(roles)
 
     async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in allowed:
-            raise Forbidden(
-                f"role {principal.role} may not do this; allowed: "
-                + ", ".join(sorted(str(r) for r in allowed))
-            )
-        return principal
+        return check_roles(principal, allowed)
 
     return dependency
+
+
+def check_roles(principal: Principal | None, allowed: frozenset[Role]) -> Principal:
+    """401 without a principal, 403 when its role is not one of `allowed`."""
+    if principal is None:
+        raise Unauthorized("a bearer token is required")
+    if principal.role not in allowed:
+        raise Forbidden(
+            f"role {principal.role} may not do this; allowed: " + ", ".join(sorted(str(r) for r in allowed))
+        )
+    return principal
 
 
 def ensure_own_code(principal: Principal, uscc: str) -> None:

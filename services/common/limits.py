@@ -1,4 +1,5 @@
-"""Request bounds enforced before a handler runs: the body's size, and no NUL anywhere.
+"""Request bounds enforced before a handler runs (by `middleware.ServiceMiddleware`): the body's
+size, and no NUL anywhere.
 
 PostgreSQL text cannot hold a NUL, and no field of either API means one: a NUL in the path, the
 query or a JSON body (written `\\u0000`) is refused here, once, rather than failing a query later.
@@ -11,12 +12,12 @@ import json
 import re
 
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Send
 
 from services.common.errors import PROBLEM_MEDIA_TYPE, PROBLEM_TYPE_BASE
 
 
-class _TooLarge(StarletteHTTPException):
+class TooLarge(StarletteHTTPException):
     """Raised from `receive` once a streamed body passes the limit.
 
     An HTTPException, so FastAPI passes it through its body parsing (anything else becomes a 400
@@ -27,13 +28,13 @@ class _TooLarge(StarletteHTTPException):
         super().__init__(413, f"request body exceeds {limit} bytes")
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    await _send_problem(
+async def send_413(send: Send, limit: int) -> None:
+    await send_problem(
         send, 413, "Payload too large", "payload-too-large", f"request body exceeds {limit} bytes"
     )
 
 
-async def _send_problem(send: Send, status: int, title: str, slug: str, detail: str) -> None:
+async def send_problem(send: Send, status: int, title: str, slug: str, detail: str) -> None:
     body = json.dumps(
         {"type": PROBLEM_TYPE_BASE + slug, "title": title, "status": status, "detail": detail}
     ).encode()
@@ -50,15 +51,15 @@ async def _send_problem(send: Send, status: int, title: str, slug: str, detail: 
     await send({"type": "http.response.body", "body": body})
 
 
-class _NulInBody(StarletteHTTPException):
+class NulInBody(StarletteHTTPException):
     def __init__(self) -> None:
         super().__init__(422, "a NUL character (\\u0000) in the body")
 
 
 # An escaped NUL in JSON text: `\u0000` after an even number of backslashes (`\\u0000` is the
 # six characters themselves, escaped, and harmless).
-_JSON_NUL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u0000")
-_TAIL = 64
+JSON_NUL = re.compile(rb"(?:^|[^\\])(?:\\\\)*\\u0000")
+TAIL = 64
 
 
 def is_json_body(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -74,53 +75,3 @@ def is_json_body(headers: list[tuple[bytes, bytes]]) -> bool:
     return message.get_content_maintype() == "application" and (
         subtype == "json" or subtype.endswith("+json")
     )
-
-
-class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        # PostgreSQL text cannot hold a NUL: refused here, once, rather than failing a query later.
-        if "\x00" in scope.get("path", "") or b"%00" in scope.get("query_string", b""):
-            await _send_problem(
-                send, 422, "Unprocessable content", "validation", "a NUL character in the path or query"
-            )
-            return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _send_413(send, self.max_bytes)
-            return
-        is_json = is_json_body(scope.get("headers", []))
-        received = 0
-        started = False
-        tail = b""
-
-        async def counting_receive() -> Message:
-            nonlocal received, tail
-            message = await receive()
-            if message["type"] == "http.request":
-                chunk = message.get("body", b"")
-                received += len(chunk)
-                if received > self.max_bytes:
-                    raise _TooLarge(self.max_bytes)
-                if is_json and b"u0000" in tail + chunk and _JSON_NUL.search(tail + chunk):
-                    raise _NulInBody
-                tail = (tail + chunk)[-_TAIL:]
-            return message
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await _send_413(send, self.max_bytes)

@@ -1,14 +1,11 @@
-"""JSON logs with a request id, one line per request, and Prometheus metrics per app."""
+"""JSON logs with a request id, and Prometheus metrics per app (written by `middleware.ServiceMiddleware`)."""
 
 from __future__ import annotations
 
 import contextvars
 import json
 import logging
-import re
 import sys
-import time
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,10 +19,9 @@ from prometheus_client import (
 )
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
-_REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _STANDARD_ATTRS = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 
 
@@ -96,6 +92,19 @@ class Metrics:
             registry=self.registry,
         )
         self.service = service
+        self._bound: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count a request and its latency; the label children are bound once per combination."""
+        key = (method, route, status)
+        children = self._bound.get(key)
+        if children is None:
+            children = self._bound[key] = (
+                self.requests.labels(self.service, method, route, str(status)),
+                self.latency.labels(self.service, method, route),
+            )
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> Response:
         return Response(generate_latest(self.registry), media_type=CONTENT_TYPE_LATEST)
@@ -105,51 +114,6 @@ def route_template(scope: Scope) -> str:
     """The matched route's template (`/v1/complaints/track/{tracking_code}`), never the raw path."""
     route = scope.get("route")
     return getattr(route, "path", None) or "unmatched"
-
-
-class RequestLogMiddleware:
-    """Assigns the request id, logs one line per request and records metrics."""
-
-    def __init__(self, app: ASGIApp, metrics: Metrics):
-        self.app = app
-        self.metrics = metrics
-        self.logger = logging.getLogger("qcr.request")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope.get("headers", [])).get(b"x-request-id", b"").decode("latin-1")
-        rid = incoming if _REQUEST_ID_OK.match(incoming) else uuid.uuid4().hex
-        token = request_id_var.set(rid)
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode())]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            elapsed = time.perf_counter() - started
-            route = route_template(scope)
-            self.metrics.requests.labels(self.metrics.service, scope["method"], route, str(status)).inc()
-            self.metrics.latency.labels(self.metrics.service, scope["method"], route).observe(elapsed)
-            self.logger.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "route": route,
-                    "status": status,
-                    "duration_ms": round(elapsed * 1000, 2),
-                },
-            )
-            request_id_var.reset(token)
 
 
 async def metrics_endpoint(request: Request) -> Response:

@@ -13,7 +13,10 @@ from services.common.calendar_watch import calendar_watch
 from services.common.clock import Clock, SystemClock
 from services.common.devkeys import ensure_dev_keys, ensure_key
 from services.common.ratelimit import RateLimiter
+from services.registry.answers import hot
 from services.registry.answers.credit_reads import router as credit_reads_router
+from services.registry.answers.reads import Horizon, open_reads
+from services.registry.answers.router import batch_router
 from services.registry.answers.router import router as answers_router
 from services.registry.console import wiring as console
 from services.registry.credit.router import router as credit_router
@@ -56,6 +59,12 @@ def background_tasks(settings: RegistrySettings) -> Startup:
         # Every write session is a unit of work: its commit runs the subscribers first.
         app.state.sessions = unit_of_work.session_factory(app.state.engine, app.state.bus)
         async with contextlib.AsyncExitStack() as stack:
+            # The hot read path: its own fixed pool on PostgreSQL, the app's engine on SQLite.
+            app.state.reads = await open_reads(
+                settings.database_url, engine=app.state.engine, pool_size=settings.reads_pool_size
+            )
+            stack.push_async_callback(app.state.reads.close)
+            app.state.horizon = Horizon(app.state.reads.feed_position, ttl=settings.feed_horizon_seconds)
             # A newer working-day calendar moves the running list and repair deadlines (each replica
             # checks its own file; rows already recomputed are skipped).
             await stack.enter_async_context(
@@ -101,6 +110,7 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             credit_router,
             answers_router,
             credit_reads_router,
+            batch_router,
             lists_router,
             partners_router,
             ledger_router,
@@ -139,4 +149,5 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
         },
     )
     console.install(app, settings)
+    hot.install(app)
     return app

@@ -35,6 +35,10 @@ class RegistrySettings(ServiceSettings):
     # day until the next version's; see credit/rulebook.py), or one file to pin a single version.
     rules_file: Path = RULES_DIR
     batch_max_codes: int = Field(1000, ge=1, le=10000)
+    # The hot read path's own connections per worker (PostgreSQL; fixed, never opened under load),
+    # and how stale the feed position sent with an answer may be (a lower bound either way).
+    reads_pool_size: int = Field(8, ge=1, le=200)
+    feed_horizon_seconds: float = Field(0.2, ge=0)
     demo_data: bool = False
     # Seconds between in-process expiry sweeps of the lists; 0 leaves it to `qcr lists sweep` (cron).
     lists_sweep_interval_seconds: float = Field(0, ge=0)

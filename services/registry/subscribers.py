@@ -23,6 +23,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -273,13 +274,8 @@ async def _audit_import(session: AsyncSession, event: EnterprisesImported) -> No
                 }
             )
             heads.append({"code": code, "head": digest})
-        await session.execute(insert(AuditEntry), rows)
-        await session.execute(
-            update(Enterprise.__table__)  # type: ignore[arg-type]
-            .where(Enterprise.__table__.c.uscc == bindparam("code"))
-            .values(version=1, chain_head=bindparam("head")),
-            heads,
-        )
+        await _bulk_insert(session, AuditEntry, rows)
+        await _set_heads(session, heads)
     await chain.append(
         session,
         actor=event.actor,
@@ -307,7 +303,44 @@ async def _feed_import(session: AsyncSession, event: EnterprisesImported) -> Non
             }
             for code in event.codes[start : start + IMPORT_BATCH]
         ]
-        await session.execute(insert(Change), rows)
+        await _bulk_insert(session, Change, rows)
+
+
+async def _driver(session: AsyncSession) -> Any:
+    """The asyncpg connection under the session's (for COPY, on PostgreSQL)."""
+    return (await (await session.connection()).get_raw_connection()).driver_connection
+
+
+async def _bulk_insert(session: AsyncSession, model: Any, rows: list[dict[str, Any]]) -> None:
+    """An import's rows (one per enterprise): COPY on PostgreSQL, one executemany elsewhere."""
+    if not rows:
+        return
+    if session.bind.dialect.name != "postgresql":
+        await session.execute(insert(model), rows)
+        return
+    columns = list(rows[0])
+    records = [tuple(orjson.dumps(r[c]).decode() if c == "data" else r[c] for c in columns) for r in rows]
+    await (await _driver(session)).copy_records_to_table(
+        model.__tablename__, records=records, columns=columns
+    )
+
+
+async def _set_heads(session: AsyncSession, heads: list[dict[str, str]]) -> None:
+    """Each imported enterprise's chain: version 1 and its head, in one statement on PostgreSQL."""
+    if session.bind.dialect.name != "postgresql":
+        await session.execute(
+            update(Enterprise.__table__)  # type: ignore[arg-type]
+            .where(Enterprise.__table__.c.uscc == bindparam("code"))
+            .values(version=1, chain_head=bindparam("head")),
+            heads,
+        )
+        return
+    await (await _driver(session)).execute(
+        "UPDATE enterprise SET version = 1, chain_head = t.head "
+        "FROM unnest($1::text[], $2::text[]) AS t(code, head) WHERE enterprise.uscc = t.code",
+        [h["code"] for h in heads],
+        [h["head"] for h in heads],
+    )
 
 
 def sessions(engine: AsyncEngine, settings: RegistrySettings) -> async_sessionmaker[AsyncSession]:

@@ -72,8 +72,9 @@ async def test_batch_query_count_does_not_grow_with_size(
                 "/v1/credit-status:batch", json={"usccs": codes}, headers=tokens(Role.partner)
             )
             assert sum(i["result"] == "found" for i in answer.json()["items"]) == 5
-            counts.append(len(statements))
+            # The feed position is refreshed at most every feed_horizon_seconds, not per batch.
+            counts.append(len([s for s in statements if "FROM change" not in s]))
     finally:
         event.remove(engine, "before_cursor_execute", count)
-    # feed cursor, enterprises, list entries, access log row, its codes (one executemany): constant
-    assert counts[0] == counts[1] <= 5
+    # enterprises, list entries, the access-log row (its codes in one array column): constant
+    assert counts[0] == counts[1] <= 3

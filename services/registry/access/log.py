@@ -8,14 +8,15 @@ from typing import Annotated
 from urllib.parse import unquote
 
 from fastapi import Header
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, String, exists, func, literal, select, type_coerce
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
 from services.common.errors import Unprocessable
 from services.common.roles import Role
 from services.common.text import clean_line
-from services.registry.access.models import AccessLog, AccessLogCode
+from services.registry.access.models import AccessLog
 
 PurposeHeader = Annotated[
     str | None,
@@ -58,21 +59,17 @@ async def log_lookup(
     if principal is None or principal.role is not Role.partner:
         return
     unique = sorted(set(codes))
-    entry = AccessLog(
-        at=now,
-        partner=principal.subject,
-        lookup=lookup,
-        purpose=purpose or "",
-        usccs=unique[:50],
-        code_count=len(unique),
-    )
-    session.add(entry)
-    await session.flush()
-    if unique:
-        # Core, not ORM bulk: a thousand rows go out as one executemany.
-        await session.execute(
-            insert(AccessLogCode.__table__), [{"access_id": entry.id, "uscc": c} for c in unique]
+    session.add(
+        AccessLog(
+            at=now,
+            partner=principal.subject,
+            lookup=lookup,
+            purpose=purpose or "",
+            usccs=unique,
+            code_count=len(unique),
         )
+    )
+    await session.flush()
 
 
 async def search(
@@ -82,9 +79,16 @@ async def search(
     if partner:
         statement = statement.where(AccessLog.partner == partner)
     if uscc:
-        statement = statement.where(
-            AccessLog.id.in_(select(AccessLogCode.access_id).where(AccessLogCode.uscc == uscc))
-        )
+        statement = statement.where(looked_at(session, uscc))
     if before is not None:
         statement = statement.where(AccessLog.id < before)
     return (await session.execute(statement)).scalars().all()
+
+
+def looked_at(session: AsyncSession, uscc: str) -> ColumnElement[bool]:
+    """The lookups whose codes include `uscc`: the GIN index on PostgreSQL, json_each on SQLite."""
+    if session.bind.dialect.name == "postgresql":
+        codes = type_coerce(AccessLog.usccs, ARRAY(String(18)))
+        return codes.contains(array([literal(uscc, String(18))]))  # usccs @> ARRAY[code]
+    codes = func.json_each(AccessLog.usccs).table_valued("value")
+    return exists(select(1).select_from(codes).where(codes.c.value == uscc))

@@ -1,14 +1,21 @@
-"""The access log's tables: one row per lookup, and its codes one row each."""
+"""The access log: one row per lookup, its codes in one array column.
+
+PostgreSQL keeps the codes as `text[]` with a GIN index, so "who looked at this code" is an index
+search (`usccs @> ARRAY[code]`); SQLite keeps them as a JSON array (searched with `json_each`).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy import JSON, Index, Integer, String
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.common.db import BigId, UTCDateTime
 from services.registry.database import Base
+
+Codes = JSON().with_variant(ARRAY(String(18)), "postgresql")
 
 
 class AccessLog(Base):
@@ -19,20 +26,12 @@ class AccessLog(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     partner: Mapped[str] = mapped_column(String(200))
-    lookup: Mapped[str] = mapped_column(String(16))  # single | batch | feed
+    lookup: Mapped[str] = mapped_column(String(16))  # single | batch | feed | events | history
     purpose: Mapped[str] = mapped_column(String(200))
-    usccs: Mapped[list[str]] = mapped_column(JSON)
+    usccs: Mapped[list[str]] = mapped_column(Codes)  # every code looked up, sorted, each once
     code_count: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_access_log_partner_at", "partner", "at"),)
-
-
-class AccessLogCode(Base):
-    """The codes of a lookup, one row each, so an enterprise can find who looked at it."""
-
-    __tablename__ = "access_log_code"
-
-    access_id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    uscc: Mapped[str] = mapped_column(String(18), primary_key=True)
-
-    __table_args__ = (Index("ix_access_log_code_uscc_access_id", "uscc", "access_id"),)
+    __table_args__ = (
+        Index("ix_access_log_partner_at", "partner", "at"),
+        Index("ix_access_log_usccs", "usccs", postgresql_using="gin"),
+    )

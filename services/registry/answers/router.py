@@ -1,30 +1,30 @@
-"""The credit answer: the stored grade, list status and explanation of one enterprise.
+"""The credit answer and the partner batch: their declarations (the OpenAPI contract).
 
-It reads credit, lists and the feed cursor, and logs a partner's lookup, so it sits above them all.
+Both are served by `answers/hot.py`, installed ahead of every other route; these declarations
+describe them and delegate to the same handlers. They read credit, lists and the feed position,
+and log a partner's lookup, so they sit above them all.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
-from services.common.auth import OptionalPrincipalDep
-from services.common.db import SessionDep, writes_on_read
+from services.common.auth import OptionalPrincipalDep, PrincipalDep
 from services.common.errors import responses
 from services.registry.access import log as access
-from services.registry.answers import lookup
+from services.registry.answers import hot
 from services.registry.credit.schemas import CreditAnswer
-from services.registry.dependencies import NowDep, RulesDep, UsccPathDep
+from services.registry.dependencies import UsccPathDep
+from services.registry.partners.schemas import BatchAnswer, BatchRequest
 
 router = APIRouter(tags=["credit"])
+batch_router = APIRouter(tags=["partners"])
 
 
-@router.get("/v1/enterprises/{uscc}/credit", response_model=CreditAnswer, responses=responses(401, 404, 422))
-@writes_on_read
+@router.get(hot.CREDIT_PATH, response_model=CreditAnswer, responses=responses(401, 404, 422))
 async def read_credit(
+    request: Request,
     uscc: UsccPathDep,
-    session: SessionDep,
-    rules: RulesDep,
-    now: NowDep,
     principal: OptionalPrincipalDep,
     purpose: access.PurposeHeader = None,
 ) -> Response:
@@ -32,10 +32,15 @@ async def read_credit(
 
     Public. A partner calling with its token states a purpose (`X-Purpose`) and is logged.
     """
-    purpose = access.require_purpose(principal, purpose)
-    answer = await lookup.credit_answer(session, uscc=uscc, rules=rules, now=now)
-    await access.log_lookup(
-        session, principal=principal, lookup="single", purpose=purpose, codes=[uscc], now=now
-    )
-    # Already a validated CreditAnswer: serialise it once rather than have the framework re-validate it.
-    return Response(answer.model_dump_json(), media_type="application/json")
+    return await hot.credit(request)
+
+
+@batch_router.post(hot.BATCH_PATH, response_model=BatchAnswer, responses=responses(401, 403, 413, 422))
+async def credit_status_batch(
+    request: Request,
+    actor: PrincipalDep,
+    body: BatchRequest,
+    purpose: access.PurposeHeader = None,
+) -> Response:
+    """Credit status of many codes at once (partner, regulator); each found, not_found or invalid."""
+    return await hot.batch(request)

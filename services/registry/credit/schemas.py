@@ -93,6 +93,9 @@ class CreditAnswer(BaseModel):
     explanation: list[ExplanationItem]
     as_of: datetime
     feed_cursor: str = Field(description="the change feed position this answer reflects (at least)")
+    version: int = Field(
+        description="the enterprise's record version: grows with every credit-affecting write to it"
+    )
 
 
 class GradeChangeOut(BaseModel):

@@ -138,16 +138,10 @@ async def update(
     return enterprise
 
 
-async def search(
-    session: AsyncSession,
-    *,
-    q: str | None,
-    region: str | None,
-    grade: str | None,
-    after: str | None,
-    limit: int,
-) -> Sequence[Enterprise]:
-    statement = select(Enterprise).order_by(Enterprise.uscc).limit(limit)
+def _search(
+    columns: Any, *, q: str | None, region: str | None, grade: str | None, after: str | None, limit: int
+) -> Any:
+    statement = select(*columns).order_by(Enterprise.uscc).limit(limit)
     q = search_text(q) if q else None
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -158,4 +152,32 @@ async def search(
         statement = statement.where(Enterprise.grade == grade)
     if after:
         statement = statement.where(Enterprise.uscc > after)
+    return statement
+
+
+async def search(
+    session: AsyncSession,
+    *,
+    q: str | None,
+    region: str | None,
+    grade: str | None,
+    after: str | None,
+    limit: int,
+) -> Sequence[Enterprise]:
+    statement = _search([Enterprise], q=q, region=region, grade=grade, after=after, limit=limit)
     return (await session.execute(statement)).scalars().all()
+
+
+async def search_rows(
+    session: AsyncSession,
+    *,
+    q: str | None,
+    region: str | None,
+    grade: str | None,
+    after: str | None,
+    limit: int,
+) -> Sequence[Any]:
+    """The same search, only what the public sees: (uscc, name, status, grade) rows."""
+    columns = [Enterprise.uscc, Enterprise.name, Enterprise.status, Enterprise.grade]
+    statement = _search(columns, q=q, region=region, grade=grade, after=after, limit=limit)
+    return (await session.execute(statement)).all()

@@ -42,6 +42,21 @@ def add(session: AsyncSession, *, kind: str, uscc: str, data: dict[str, Any], at
 
 async def _number(session: AsyncSession, model: Any) -> int:
     table: Table = model.__table__
+    if session.bind.dialect.name == "postgresql":
+        # One statement per batch: the same numbering (the next positions, in seq order) without
+        # a round trip per row; an import's million changes are numbered in seconds.
+        name = table.name
+        result = await session.execute(
+            text(
+                f"UPDATE {name} SET position = n.base + n.rn FROM ("
+                f"SELECT seq, row_number() OVER (ORDER BY seq) AS rn, "
+                f"(SELECT coalesce(max(position), 0) FROM {name}) AS base FROM ("
+                f"SELECT seq FROM {name} WHERE position IS NULL ORDER BY seq LIMIT :batch) AS due"
+                f") AS n WHERE {name}.seq = n.seq"
+            ),
+            {"batch": BATCH},
+        )
+        return int(result.rowcount)  # type: ignore[attr-defined]
     base = (await session.execute(select(func.coalesce(func.max(table.c.position), 0)))).scalar_one()
     seqs = (
         (

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.common.auth import Principal, ensure_own_code, require_roles
 from services.common.db import SessionDep, writes_on_read
-from services.common.errors import PayloadTooLarge, responses
+from services.common.errors import responses
 from services.common.pagination import (
     MAX_SEQUENCE,
     SEQUENCE,
@@ -22,16 +22,13 @@ from services.common.pagination import (
 from services.common.roles import Role
 from services.common.uscc import UsccFormat
 from services.registry.access import log as access
-from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
+from services.registry.dependencies import EnterpriseDep, NowDep
 from services.registry.ledger import feed
 from services.registry.ledger import service as ledger
-from services.registry.measures.apply import MeasuresProvider
-from services.registry.partners import service, webhooks
+from services.registry.partners import webhooks
 from services.registry.partners.models import Subscription
 from services.registry.partners.schemas import (
     AccessLogOut,
-    BatchAnswer,
-    BatchRequest,
     ChangeOut,
     ChangePage,
     ReplayRequest,
@@ -45,40 +42,6 @@ Reader = Annotated[Principal, Depends(require_roles(Role.partner, Role.regulator
 Regulator = Annotated[Principal, Depends(require_roles(Role.regulator))]
 Partner = Annotated[Principal, Depends(require_roles(Role.partner))]
 OwnerOrRegulator = Annotated[Principal, Depends(require_roles(Role.enterprise, Role.regulator))]
-
-
-@router.post("/v1/credit-status:batch", response_model=BatchAnswer, responses=responses(401, 403, 413, 422))
-async def credit_status_batch(
-    actor: Reader,
-    body: BatchRequest,
-    session: SessionDep,
-    now: NowDep,
-    request: Request,
-    rules: RulesDep,
-    purpose: access.PurposeHeader = None,
-) -> Response:
-    """Credit status of many codes at once (partner, regulator); each found, not_found or invalid."""
-    limit = request.app.state.settings.batch_max_codes
-    if len(body.usccs) > limit:
-        raise PayloadTooLarge(f"at most {limit} codes per batch, got {len(body.usccs)}", limit=limit)
-    purpose = access.require_purpose(actor, purpose)
-    cursor = await ledger.feed_cursor(session)  # before the data: replaying from here cannot miss a change
-    items = await service.batch_status(session, codes=body.usccs, rules=rules, now=now)
-    if body.use is not None:  # joint measures: the provider is wired by the app (it reads features above)
-        provider: MeasuresProvider = request.app.state.measures_provider
-        found = await provider(session, [i.uscc for i in items if i.result == "found"], body.use, now)
-        items = [i.model_copy(update={"measures": found[i.uscc]}) if i.uscc in found else i for i in items]
-    await access.log_lookup(
-        session,
-        principal=actor,
-        lookup="batch",
-        purpose=purpose,
-        codes=[i.uscc for i in items if i.result != "invalid"],
-        now=now,
-    )
-    answer = BatchAnswer(items=items, as_of=now, feed_cursor=str(cursor))
-    # Built from validated parts: serialise once rather than have the framework re-validate 1,000 items.
-    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get("/v1/changes", response_model=ChangePage, responses=responses(401, 403, 422))
@@ -118,7 +81,7 @@ def _access_page(rows) -> Page[AccessLogOut]:  # type: ignore[no-untyped-def]
                 lookup=r.lookup,
                 purpose=r.purpose,
                 code_count=r.code_count,
-                usccs=r.usccs,
+                usccs=r.usccs[:50],  # the row keeps every code; the view shows the first 50
             )
             for r in rows
         ],

@@ -1,0 +1,102 @@
+"""The hot read path on PostgreSQL: the asyncpg driver directly, one prepared statement per read.
+
+A lookup is one round trip: the row and its active list entries come back together (the list
+entries aggregated by the database, usually none). The pool has a fixed size (min = max): no
+connection is opened or closed under load, and waiters are served first come, first served.
+Statements are prepared once per connection (asyncpg's statement cache) and named by their text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import asyncpg
+
+from services.registry.answers.reads import BatchRow, CreditRow, ListItem
+
+_ACTIVE = "l.uscc = e.uscc AND l.status = 'listed' AND (l.expires_at IS NULL OR l.expires_at > $2)"
+
+CREDIT = f"""
+SELECT e.uscc, e.name, e.status, e.score, e.grade, e.rule_version, e.explanation::text, e.version,
+       ARRAY(SELECT ROW(l.kind, l.id::text, l.status, l.listed_at, l.expires_at, l.reason)
+             FROM list_entry l WHERE {_ACTIVE} ORDER BY l.kind, l.listed_at)
+FROM enterprise e WHERE e.uscc = $1
+"""
+
+BATCH = f"""
+SELECT e.uscc, e.name, e.status, e.score, e.grade, e.rule_version,
+       ARRAY(SELECT DISTINCT l.kind FROM list_entry l WHERE {_ACTIVE} ORDER BY l.kind)
+FROM enterprise e WHERE e.uscc = ANY($1::text[])
+"""
+
+SEARCH = (
+    "SELECT uscc, name, status, grade FROM enterprise WHERE name LIKE $1 ESCAPE '\\' ORDER BY uscc LIMIT $2"
+)
+
+FEED_POSITION = "SELECT coalesce(max(position), 0) FROM change"
+
+LOG = (
+    "INSERT INTO access_log (at, partner, lookup, purpose, usccs, code_count) "
+    "VALUES ($1, $2, $3, $4, $5::text[], $6)"
+)
+
+
+def dsn(database_url: str) -> str:
+    """The SQLAlchemy URL (`postgresql+asyncpg://…`) as a libpq DSN."""
+    scheme, rest = database_url.split("://", 1)
+    return "postgresql://" + rest if scheme.startswith("postgresql") else database_url
+
+
+class PgReads:
+    def __init__(self, pool: asyncpg.Pool):
+        self.pool = pool
+
+    async def credit_row(self, uscc: str, now: datetime) -> CreditRow | None:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow(CREDIT, uscc, now)
+        if row is None:
+            return None
+        lists: list[ListItem] = [tuple(item) for item in row[8]]  # type: ignore[misc]
+        return (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], lists)
+
+    async def batch_rows(self, codes: Sequence[str], now: datetime) -> dict[str, BatchRow]:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(BATCH, list(codes), now)
+        return {r[0]: tuple(r) for r in rows}  # type: ignore[misc]
+
+    async def search_rows(self, pattern: str, limit: int) -> list[tuple[str, str, str, str]]:
+        async with self.pool.acquire() as conn:
+            return [tuple(r) for r in await conn.fetch(SEARCH, pattern, limit)]  # type: ignore[misc]
+
+    async def feed_position(self) -> int:
+        async with self.pool.acquire() as conn:
+            return int(await conn.fetchval(FEED_POSITION))
+
+    async def log_lookup(
+        self, *, at: datetime, partner: str, lookup: str, purpose: str, codes: Sequence[str]
+    ) -> None:
+        async with self.pool.acquire() as conn:
+            await conn.execute(LOG, at, partner, lookup, purpose, list(codes), len(codes))
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+async def keep_session(_conn: asyncpg.Connection) -> None:
+    """Nothing to reset: these connections never LISTEN, lock, SET or leave a cursor open. (The
+    default runs a four-command reset query on every release: a second round trip per lookup.)
+    asyncpg still rolls back a transaction left open before calling this."""
+
+
+async def open_reads(database_url: str, *, pool_size: int) -> PgReads:
+    pool = await asyncpg.create_pool(
+        dsn(database_url),
+        min_size=pool_size,
+        max_size=pool_size,
+        reset=keep_session,
+        # Autocommit reads: no BEGIN/COMMIT round trips; times in UTC whatever the server's zone.
+        server_settings={"timezone": "UTC", "application_name": "qcr-registry-reads"},
+    )
+    assert pool is not None
+    return PgReads(pool)
