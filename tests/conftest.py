@@ -130,6 +130,7 @@ def registry_settings(backend: Backend, keys_dir: Path) -> RegistrySettings:
         webhook_private_targets=True,  # the explicit opt-out: test receivers listen on 127.0.0.1
         search_rate=(1000, 60),
         public_list_rate=(1000, 60),
+        console_login_rate=(1000, 60),
     )
 
 
@@ -156,6 +157,7 @@ def complaints_settings(backend: Backend, keys_dir: Path) -> ComplaintsSettings:
         db_pool_size=5,
         dispatch_enabled=False,
         intake_rate=(1000, 60),
+        console_login_rate=(1000, 60),
         tracking_rate=(1000, 60),
     )
 

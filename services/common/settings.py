@@ -73,6 +73,9 @@ class ServiceSettings(BaseSettings):
     # Secure cookies (HTTPS only); turned off only for plain-http development.
     console_cookie_secure: bool = True
     console_session_seconds: int = Field(8 * 3600, ge=60, le=24 * 3600)
+    # Sign-ins started per client address: (limit, window seconds). Each start writes a pending
+    # session row, so it is limited like the public searches. A console choice, not a legal number.
+    console_login_rate: tuple[int, int] = (30, 60)
 
     @model_validator(mode="after")
     def _fill_dev_defaults(self) -> ServiceSettings:

@@ -105,6 +105,7 @@ def create_app(settings: ComplaintsSettings | None = None, *, clock: Clock | Non
                 "intake": settings.intake_rate,
                 "tracking": settings.tracking_rate,
                 "claim": settings.claim_rate,
+                "console_login": settings.console_login_rate,
             },
         },
     )

@@ -162,7 +162,11 @@ def create_app(settings: RegistrySettings | None = None, *, clock: Clock | None 
             "standards_reference": reference,
             "clock": clock or SystemClock(),
             "rate_limiter": RateLimiter(),
-            "rate_limits": {"search": settings.search_rate, "public_list": settings.public_list_rate},
+            "rate_limits": {
+                "search": settings.search_rate,
+                "public_list": settings.public_list_rate,
+                "console_login": settings.console_login_rate,
+            },
         },
     )
     console.install(app, settings)

@@ -8,14 +8,19 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from services.common.clock import FrozenClock
 from services.common.console.auth import COOKIE
 from services.complaints.app import create_app as create_complaints_app
+from services.complaints.database import load_models as complaints_models
 from services.complaints.settings import ComplaintsSettings
+from services.registry.app import create_app as create_registry_app
+from services.registry.database import load_models as registry_models
+from services.registry.settings import RegistrySettings
 from tests.console_support import console_settings, csrf_of, sign_in
 from tests.oidc_provider import Provider
-from tests.support import running
+from tests.support import running, wipe
 
 
 async def test_a_handler_signs_in_through_the_provider_and_lands_on_the_queue(
@@ -157,3 +162,33 @@ async def test_the_development_sign_in_exists_only_in_development(
         )
         assert signed.status_code == 303
         assert "dev" in (await client.get("/console/")).text
+
+
+async def test_starting_sign_ins_is_rate_limited_per_address_so_pending_rows_stop_growing(
+    complaints_settings: ComplaintsSettings,
+    registry_settings: RegistrySettings,
+    provider: Provider,
+    clock: FrozenClock,
+) -> None:
+    apps = (
+        (create_complaints_app, complaints_settings, complaints_models),
+        (create_registry_app, registry_settings, registry_models),
+    )
+    for create, settings, models in apps:
+        app = create(console_settings(settings, provider, console_login_rate=(3, 60)), clock=clock)
+        table = app.state.console.store.table
+        async with running(app) as client:
+            try:
+                for _ in range(3):
+                    assert (await client.get("/console/login/start")).status_code == 303
+                refused = await client.get("/console/login/start")
+                assert refused.status_code == 429 and refused.headers["retry-after"].isdigit()
+                assert (
+                    refused.headers["content-type"].startswith("text/html") and "操作过于频繁" in refused.text
+                )
+                async with app.state.read_sessions() as db:
+                    assert (await db.execute(select(func.count()).select_from(table))).scalar_one() == 3
+                clock.advance(timedelta(seconds=61))
+                assert (await client.get("/console/login/start")).status_code == 303
+            finally:
+                await wipe(app.state.engine, models())

@@ -18,6 +18,7 @@ from services.common.roles import Role
 from services.registry.database import load_models as registry_models
 from tests.console.test_console_browser import SCREENSHOTS, sign_in_at_provider
 from tests.console.test_registry_console import DAIRY, INDICATORS, OTHER
+from tests.console.test_regulator_admin_console import PILOT
 from tests.oidc_provider import Provider
 from tests.portal.seed import BLACK
 from tests.portal.test_browser import CHROMIUM_ARGS, chromium
@@ -72,6 +73,21 @@ def seed(url: str, tokens: Tokens) -> str:
             f"/v1/list-entries/{entry['id']}/transitions", json={"action": "serve_notice"}, headers=reg
         )
         assert served.status_code == 200, served.text
+        for n in range(2):  # inspectors, and three substantiated complaints: a warning
+            made = api.post(
+                "/v1/inspectors",
+                json={"name": f"检查员{n}", "badge_no": f"NN-{n}", "region": "45", "specialties": []},
+                headers=reg,
+            )
+            assert made.status_code == 201, made.text
+        for k in range(3):
+            fed = api.post(
+                f"/v1/enterprises/{OTHER}/credit-events",
+                json=event_body(f"complaint-browser-{k}", kind="complaint_substantiated", severity="minor"),
+                headers=tokens(Role.service),
+            )
+            assert fed.status_code == 201, fed.text
+        assert api.post("/v1/signal-runs", headers=reg).json()["raised"] == 1
         return str(entry["id"])
 
 
@@ -134,6 +150,19 @@ def test_an_enterprise_and_a_regulator_do_their_work_in_the_browser(
             shot(page, "enterprise-notice")
             page.get_by_role("link", name="查询记录").click()
             assert page.locator("h1").inner_text() == "谁查询了本企业"
+            # Its credit report: issued in English, then the PDF downloaded.
+            page.get_by_role("link", name="信用报告").click()
+            page.get_by_label("报告语言").select_option("en")
+            page.get_by_role("button", name="出具信用报告").click()
+            assert page.locator("#done").inner_text() == "信用报告已出具。"
+            number = page.locator("#report-number").inner_text()
+            shot(page, "enterprise-report")
+            with page.expect_download() as downloading:
+                page.locator("#report-pdf").click()
+            saved = tmp_path / "report.pdf"
+            downloading.value.save_as(saved)
+            assert downloading.value.suggested_filename == f"{number}.pdf"
+            assert saved.read_bytes().startswith(b"%PDF")
             page.get_by_role("button", name="退出登录").click()
             page.wait_for_url(url + "/console/signed-out")
 
@@ -144,8 +173,22 @@ def test_an_enterprise_and_a_regulator_do_their_work_in_the_browser(
             page.wait_for_url(url + "/console/")
             assert page.locator("h1").inner_text() == "待办事项"
             shot(page, "regulator-home")
+            # A pilot code registered with the reason for overriding its check, then edited.
             page.get_by_role("link", name="企业", exact=True).click()
-            page.get_by_label("企业名称").fill("乳业")
+            page.get_by_label("统一社会信用代码（18位）").fill(PILOT)
+            page.get_by_label("企业名称", exact=True).last.fill("试点企业")
+            page.get_by_label("校验位不符仍予登记的理由", exact=False).fill("2015年试点赋码，经省局核实")
+            shot(page, "regulator-register")
+            page.get_by_role("button", name="登记", exact=True).click()
+            assert page.locator("#done").inner_text() == "企业已登记。"
+            assert page.locator("#override-reason").inner_text() == "2015年试点赋码，经省局核实"
+            page.get_by_label("住所").fill("福州市鼓楼区")
+            page.get_by_role("button", name="保存").click()
+            assert page.locator("#done").inner_text() == "企业信息已保存。"
+            assert page.locator("#address").inner_text() == "福州市鼓楼区"
+            shot(page, "regulator-enterprise-edited")
+            page.get_by_role("link", name="企业", exact=True).click()
+            page.get_by_label("企业名称").first.fill("乳业")
             page.get_by_role("button", name="查询").click()
             page.get_by_role("link", name="南宁市示例乳业有限公司").click()
             page.get_by_label("认定机关").fill("南宁市市场监督管理局")
@@ -158,6 +201,24 @@ def test_an_enterprise_and_a_regulator_do_their_work_in_the_browser(
             row.get_by_role("button", name="撤销").click()
             assert page.locator("#done").inner_text() == "信用事件已撤销。"
             shot(page, "regulator-enterprise")
+            # The warning: assessed, then turned into a directed plan, approved and drawn.
+            page.get_by_role("link", name="风险预警").click()
+            page.locator("#warnings a").first.click()
+            page.get_by_label("操作").select_option("assess")
+            page.get_by_label("理由或说明").fill("投诉集中，需定向抽查")
+            page.get_by_role("button", name="办理").click()
+            assert page.locator("#done").inner_text() == "已研判。"
+            page.locator("#d-authority").fill("南宁市市场监督管理局")
+            for box in page.get_by_role("checkbox").all():
+                box.check()
+            page.get_by_role("button", name="生成定向抽查计划").click()
+            assert page.locator("#plan-status").inner_text() == "草案"
+            page.get_by_role("button", name="批准计划").click()
+            assert page.locator("#plan-status").inner_text() == "已批准"
+            page.get_by_role("button", name="随机抽取").click()
+            assert page.locator("#plan-status").inner_text() == "已抽取"
+            assert OTHER in page.locator("#chosen").inner_text()
+            shot(page, "regulator-plan")
             page.get_by_role("link", name="审计链").click()
             assert "完整" in page.locator("#audit-status").inner_text()
             shot(page, "regulator-audit")
@@ -173,6 +234,18 @@ def test_an_enterprise_and_a_regulator_do_their_work_in_the_browser(
             assert page.locator("h1").inner_text() == "Our quality-credit file"
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
             shot(page, "enterprise-home-phone-en")
+            page.get_by_role("button", name="Sign out").click()
+            page.wait_for_url(url + "/console/signed-out")
+            # The regulator's warnings and plans at a phone's width too.
+            page.goto(url + "/console/warnings")
+            page.get_by_role("link", name="Sign in with the department's identity provider").click()
+            sign_in_at_provider(page, "wang")
+            page.wait_for_url(url + "/console/warnings")
+            assert page.locator("h1").inner_text() == "Early warnings"
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
+            shot(page, "regulator-warnings-phone-en")
+            page.get_by_role("link", name="Spot-check plans").click()
+            assert page.evaluate("document.documentElement.scrollWidth") <= 375
             phone.close()
         finally:
             browser.close()

@@ -360,6 +360,46 @@ def registry_console_calls(w: RegistryWorld, n: int) -> dict[str, Call]:
             data={"decision": "reject", "reasons": "整改证明不足"},
         ),
         "GET /console/audit": Call("/console/audit"),
+        "POST /console/enterprises": Call(
+            "/console/enterprises", data={"uscc": code(160 + n), "name": f"控制台登记企业{n}"}
+        ),
+        "POST /console/enterprises/{uscc}/details": Call(
+            f"/console/enterprises/{own}/details", owner=own, data={"name": "安全测试企业有限公司"}
+        ),
+        "GET /console/standards": Call("/console/standards", params={"q": "纯牛奶"}),
+        "GET /console/standards/{standard_id}": Call(f"/console/standards/{w.standard_id}"),
+        "POST /console/standards/{standard_id}/findings": Call(
+            f"/console/standards/{w.standard_id}/findings",
+            data={"finding": "under_review", "reason": f"控制台核查{n}"},
+        ),
+        "GET /console/warnings": Call("/console/warnings", params={"status": "open"}),
+        "GET /console/warnings/{warning_id}": Call(f"/console/warnings/{w.open_warning}"),
+        "POST /console/warnings/{warning_id}/transitions": Call(
+            f"/console/warnings/{w.assessed_warning}/transitions",
+            data={"action": "dispose", "note": "控制台处置", "measures": "约谈企业"},
+        ),
+        "POST /console/warnings/{warning_id}/notices": Call(
+            f"/console/warnings/{w.open_warning}/notices",
+            data={
+                "authority": "南宁市市场监督管理局",
+                "title_zh": f"控制台提示{n}",
+                "body_zh": "注意。",
+                "title_en": f"Console notice {n}",
+                "body_en": "Take care.",
+            },
+        ),
+        "POST /console/warnings/{warning_id}/directed-plan": Call(
+            f"/console/warnings/{w.open_warning}/directed-plan",
+            data={"authority": "南宁市市场监督管理局", "inspector_pool": w.inspectors[4:]},
+        ),
+        "GET /console/plans": Call("/console/plans"),
+        "GET /console/plans/{plan_id}": Call(f"/console/plans/{w.drawn_plan}"),
+        "POST /console/plans/{plan_id}/approval": Call(f"/console/plans/{w.draft_plan}/approval", data={}),
+        "POST /console/plans/{plan_id}/draw": Call(f"/console/plans/{w.approved_plan}/draw", data={}),
+        "GET /console/reports": Call("/console/reports", owner=own),
+        "POST /console/reports": Call("/console/reports", owner=own, data={"language": "zh"}),
+        "GET /console/reports/{number}": Call(f"/console/reports/{w.report_number}", owner=own),
+        "GET /console/reports/{number}/pdf": Call(f"/console/reports/{w.report_number}/pdf", owner=own),
     }
 
 

@@ -100,17 +100,20 @@ async def test_limits_come_from_settings(
         webhooks_enabled=False,
         search_rate=(1, 10),
         public_list_rate=(2, 30),
+        console_login_rate=(3, 60),
     )
     app = create_app(settings, clock=clock)
-    assert app.state.rate_limits == {"search": (1, 10), "public_list": (2, 30)}
+    assert app.state.rate_limits == {"search": (1, 10), "public_list": (2, 30), "console_login": (3, 60)}
     async with client_at(app, "192.0.2.1") as client, app.router.lifespan_context(app):
         assert (await client.get("/v1/enterprises")).status_code == 200
         assert assert_limited(await client.get("/v1/enterprises")) <= 10
     # From the environment, as operators set it.
     monkeypatch.setenv("REGISTRY_SEARCH_RATE", "[5, 1]")
     monkeypatch.setenv("REGISTRY_PUBLIC_LIST_RATE", "[7, 2]")
+    monkeypatch.setenv("REGISTRY_CONSOLE_LOGIN_RATE", "[9, 3]")
     from_env = RegistrySettings(data_dir=keys_dir)
     assert (from_env.search_rate, from_env.public_list_rate) == ((5, 1), (7, 2))
+    assert from_env.console_login_rate == (9, 3)
 
 
 def test_the_limiter_stays_bounded_under_a_flood_of_clients() -> None:

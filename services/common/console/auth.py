@@ -169,16 +169,18 @@ def install_console(app: FastAPI, console: Console) -> None:
         if not request.url.path.startswith("/console/"):
             return await api_refusal(request, exc)  # type: ignore[no-any-return]
         user = await current_user(request)
-        title = {403: "forbidden_title", 404: "not_found_title"}.get(exc.status, "refused_title")
-        return page(
+        titles = {403: "forbidden_title", 404: "not_found_title", 429: "too_many_title"}
+        response = page(
             request,
             "message.html",
             user=user,
             status=exc.status,
-            title_key=title,
+            title_key=titles.get(exc.status, "refused_title"),
             text_key=None,
             text=exc.detail,
         )
+        response.headers.update(exc.headers)  # Retry-After on a 429
+        return response
 
     app.add_exception_handler(SignInRequired, sign_in_required)
     app.add_exception_handler(ConsoleRefusal, refused)

@@ -35,6 +35,7 @@ from services.common.console.oidc import SignInFailed
 from services.common.console.pages import stylesheet, stylesheet_version
 from services.common.console.sessions import PENDING_SECONDS, SessionRecord
 from services.common.db import SessionDep, writes_on_read
+from services.common.ratelimit import rate_limited
 from services.common.roles import Role
 from services.common.settings import ServiceSettings
 
@@ -99,7 +100,7 @@ async def login_page(request: Request, next: str | None = None) -> Response:
     )
 
 
-@router.get("/login/start")
+@router.get("/login/start", dependencies=[Depends(rate_limited("console_login"))])
 @writes_on_read
 async def login_start(request: Request, db: SessionDep, next: str | None = None) -> Response:
     console = console_of(request)

@@ -94,6 +94,7 @@ COMMON_MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "not_found_title": ("未找到", "Not found"),
     "refused_title": ("未能办理", "Not done"),
+    "too_many_title": ("操作过于频繁，请稍后再试", "Too many attempts: try again shortly"),
     "back": ("返回", "Back"),
     "footer_time": ("页面时间均为北京时间（UTC+8）。", "Times are Beijing time (UTC+8)."),
     "previous": ("上一页", "Previous"),

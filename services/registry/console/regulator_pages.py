@@ -48,6 +48,7 @@ Regulator = Annotated[ConsoleUser, Depends(signed_in(Role.regulator))]
 # An application is near its deadline within a week of it (so one awaiting acceptance, due in 2
 # working days by Order 44 art. 17 para 2, always is). A console choice, not a legal number.
 NEAR_DEADLINE = timedelta(days=7)
+DONE = ("event", "revoked", "transition", "proposed", "replied", "registered", "edited")
 
 
 def _due(application: Any) -> datetime:
@@ -110,7 +111,7 @@ async def enterprise_page(
         events=events.items,
         entries=details,
         kinds=[k for k in rules.kinds.values() if "regulator" in k.recorders],
-        done=done if done in ("event", "revoked", "transition", "proposed", "replied") else None,
+        done=done if done in DONE else None,
     )
 
 

@@ -15,7 +15,15 @@ from services.common.console.sessions import SessionStore
 from services.common.db import SessionDep
 from services.common.roles import Role
 from services.common.settings import ServiceSettings
-from services.registry.console import declarations, enterprise_pages, regulator_pages
+from services.registry.console import (
+    declarations,
+    enterprise_admin,
+    enterprise_pages,
+    regulator_pages,
+    reports,
+    standards_supervision,
+    warnings_plans,
+)
 from services.registry.console.messages import MESSAGES
 from services.registry.console.models import console_sessions
 from services.registry.dependencies import NowDep, RulesDep
@@ -44,6 +52,10 @@ ROUTERS: list[APIRouter] = [
     home,
     enterprise_pages.router,
     declarations.router,
+    enterprise_admin.router,
+    reports.router,
+    standards_supervision.router,
+    warnings_plans.router,
     regulator_pages.router,
 ]
 
@@ -53,11 +65,15 @@ NAV = {
         ("/console/declarations", "nav_declarations"),
         ("/console/notices", "nav_notices"),
         ("/console/access-log", "nav_access_log"),
+        ("/console/reports", "nav_reports"),
     ],
     Role.regulator: [
         ("/console/", "nav_home"),
         ("/console/enterprises", "nav_enterprises"),
         ("/console/repairs", "nav_repairs"),
+        ("/console/standards", "nav_standards"),
+        ("/console/warnings", "nav_warnings"),
+        ("/console/plans", "nav_plans"),
         ("/console/audit", "nav_audit"),
     ],
 }
