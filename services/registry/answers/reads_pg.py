@@ -9,9 +9,10 @@ Statements are prepared once per connection (asyncpg's statement cache) and name
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
+import orjson
 
 from services.registry.answers.reads import BatchRow, CreditRow, ListItem
 
@@ -19,10 +20,13 @@ _ACTIVE = "l.uscc = e.uscc AND l.status = 'listed' AND (l.expires_at IS NULL OR 
 
 CREDIT = f"""
 SELECT e.uscc, e.name, e.status, e.score, e.grade, e.rule_version, e.explanation::text, e.version,
-       ARRAY(SELECT ROW(l.kind, l.id::text, l.status, l.listed_at, l.expires_at, l.reason)
-             FROM list_entry l WHERE {_ACTIVE} ORDER BY l.kind, l.listed_at)
+       (SELECT json_agg(json_build_array(l.kind, l.id::text, l.status, l.listed_at, l.expires_at, l.reason)
+                        ORDER BY l.kind, l.listed_at, l.id)
+        FROM list_entry l WHERE {_ACTIVE})::text
 FROM enterprise e WHERE e.uscc = $1
 """
+# The active entries come back as JSON text (NULL when none, the usual case), not as an array of
+# anonymous records: Citus cannot pass a record type from a worker to the coordinator.
 
 BATCH = f"""
 SELECT e.uscc, e.name, e.status, e.score, e.grade, e.rule_version,
@@ -44,6 +48,10 @@ LOG = (
 )
 
 
+def _utc(stamp: str | None) -> datetime | None:
+    return datetime.fromisoformat(stamp).astimezone(UTC) if stamp else None
+
+
 def dsn(database_url: str) -> str:
     """The SQLAlchemy URL (`postgresql+asyncpg://…`) as a libpq DSN."""
     scheme, rest = database_url.split("://", 1)
@@ -59,7 +67,10 @@ class PgReads:
             row = await conn.fetchrow(CREDIT, uscc, now)
         if row is None:
             return None
-        lists: list[ListItem] = [tuple(item) for item in row[8]]  # type: ignore[misc]
+        lists: list[ListItem] = [
+            (kind, entry_id, status, _utc(since), _utc(until), reason)
+            for kind, entry_id, status, since, until, reason in orjson.loads(row[8] or "[]")
+        ]
         return (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], lists)
 
     async def batch_rows(self, codes: Sequence[str], now: datetime) -> dict[str, BatchRow]:
