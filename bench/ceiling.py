@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from services.common.pagination import encode_cursor
 from services.common.text import search_text
-from services.registry.answers.reads_pg import BATCH, CREDIT, FEED_POSITION, keep_session
+from services.registry.answers.reads_pg import BATCH, CREDIT, FEED_POSITION, active_lists, keep_session
 from services.registry.credit.rulebook import load_rule_book
 from services.registry.enterprises.divisions import describe
 from services.registry.settings import RegistrySettings
@@ -68,7 +68,7 @@ async def credit(request: Request) -> Response:
             "rule_version": row[5],
             "lists": [
                 {"list": k, "entry_id": i, "status": s, "since": a, "until": b, "reason": r}
-                for k, i, s, a, b, r in row[8]
+                for k, i, s, a, b, r in active_lists(row[8])
             ],
             "explanation": orjson.Fragment(row[6]),
             "as_of": now,

@@ -24,6 +24,8 @@ LINE_PATTERN = f"^[^{_NOT_SPACE_CONTROL}]*[^{WHITESPACE}{_NOT_SPACE_CONTROL}][^{
 _REFUSED_IN_TEXT = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f"
 TEXT_PATTERN = f"^[^{_REFUSED_IN_TEXT}]*$"
 # Prose: free text (tabs and newlines kept) with at least one character that is not whitespace.
+# A free-text query parameter: anything but NUL (refused in every query string, services/common/limits).
+QUERY_PATTERN = "^[^\\x00]*$"
 PROSE_PATTERN = f"^[^{_REFUSED_IN_TEXT}]*[^{WHITESPACE}{_REFUSED_IN_TEXT}][^{_REFUSED_IN_TEXT}]*$"
 
 

@@ -20,6 +20,7 @@ from services.common.pagination import (
 )
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
+from services.common.text import QUERY_PATTERN
 from services.common.uscc import UsccFormat
 from services.complaints.cases import evidence, service, tracing
 from services.complaints.cases.models import Complaint
@@ -238,7 +239,7 @@ async def list_complaints(
     actor: Handler,
     session: SessionDep,
     ctx: ContextDep,
-    status_: Annotated[str | None, Query(alias="status", max_length=16)] = None,
+    status_: Annotated[str | None, Query(alias="status", max_length=16, pattern=QUERY_PATTERN)] = None,
     uscc: UsccFormat | None = None,  # type: ignore[valid-type]
     overdue: bool | None = None,
     cursor: TimeAndIdCursor = None,

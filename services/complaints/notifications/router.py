@@ -19,6 +19,7 @@ from services.common.pagination import (
     encode_cursor,
 )
 from services.common.roles import Role
+from services.common.text import QUERY_PATTERN
 from services.complaints.cases import service as cases
 from services.complaints.dependencies import ContextDep
 from services.complaints.notifications import service
@@ -32,7 +33,7 @@ Handler = Annotated[Principal, Depends(require_roles(Role.handler))]
 async def list_notifications(
     actor: Handler,
     session: SessionDep,
-    status: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[str | None, Query(max_length=16, pattern=QUERY_PATTERN)] = None,
     complaint_id: uuid.UUID | None = None,
     cursor: SequenceCursor = None,
     limit: LimitQuery = 50,

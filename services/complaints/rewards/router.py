@@ -32,6 +32,7 @@ from services.complaints.rewards.schemas import (
     PaymentCreate,
     RewardOut,
     RewardPublic,
+    RewardStatus,
 )
 
 handlers = APIRouter(tags=["rewards"])
@@ -114,7 +115,7 @@ async def read_reward_of_complaint(actor: Handler, complaint_id: uuid.UUID, sess
 async def list_rewards(
     actor: Handler,
     session: SessionDep,
-    status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
+    status_: Annotated[RewardStatus | None, Query(alias="status")] = None,
     cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[RewardOut]:

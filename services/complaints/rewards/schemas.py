@@ -14,6 +14,10 @@ from services.common.text import Line, Text
 
 # Yuan and fen, below a trillion: what the schema states (services/common/decimals.py).
 Yuan = Fixed(12, 2)
+# A reward case's status (models.Reward.status), what the handler's list filters by.
+RewardStatus = Literal[
+    "ineligible", "proposed", "awaiting_finance", "approved", "rejected", "claimed", "paid"
+]
 Measure = Literal["suspension", "closure", "licence_revocation", "warning", "order_to_correct", "other"]
 
 

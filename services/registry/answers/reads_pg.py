@@ -52,6 +52,14 @@ def _utc(stamp: str | None) -> datetime | None:
     return datetime.fromisoformat(stamp).astimezone(UTC) if stamp else None
 
 
+def active_lists(raw: str | None) -> list[ListItem]:
+    """The CREDIT statement's list entries (JSON text, NULL for none) as ListItem tuples."""
+    return [
+        (kind, entry_id, status, _utc(since), _utc(until), reason)
+        for kind, entry_id, status, since, until, reason in orjson.loads(raw or "[]")
+    ]
+
+
 def dsn(database_url: str) -> str:
     """The SQLAlchemy URL (`postgresql+asyncpg://…`) as a libpq DSN."""
     scheme, rest = database_url.split("://", 1)
@@ -67,10 +75,7 @@ class PgReads:
             row = await conn.fetchrow(CREDIT, uscc, now)
         if row is None:
             return None
-        lists: list[ListItem] = [
-            (kind, entry_id, status, _utc(since), _utc(until), reason)
-            for kind, entry_id, status, since, until, reason in orjson.loads(row[8] or "[]")
-        ]
+        lists = active_lists(row[8])
         return (row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], lists)
 
     async def batch_rows(self, codes: Sequence[str], now: datetime) -> dict[str, BatchRow]:

@@ -13,6 +13,7 @@ from services.common.errors import responses
 from services.common.pagination import CODE, CodeCursor, LimitQuery, Page, decode_cursor, encode_cursor
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
+from services.common.text import QUERY_PATTERN
 from services.registry.access import log as access
 from services.registry.dependencies import EnterpriseDep, InitialGradeDep, NowDep
 from services.registry.enterprises import service
@@ -105,9 +106,11 @@ async def search_enterprises(
     session: SessionDep,
     now: NowDep,
     principal: OptionalPrincipalDep,
-    q: Annotated[str | None, Query(max_length=100, description="name substring")] = None,
+    q: Annotated[
+        str | None, Query(max_length=100, pattern=QUERY_PATTERN, description="name substring")
+    ] = None,
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="division code prefix")] = None,
-    grade: Annotated[str | None, Query(max_length=4)] = None,
+    grade: Annotated[str | None, Query(max_length=4, pattern=QUERY_PATTERN)] = None,
     cursor: CodeCursor = None,
     limit: LimitQuery = 20,
     purpose: access.PurposeHeader = None,

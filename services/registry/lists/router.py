@@ -20,6 +20,7 @@ from services.common.pagination import (
 )
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
+from services.common.text import QUERY_PATTERN
 from services.registry.dependencies import EnterpriseDep, NowDep, RulesDep
 from services.registry.enterprises.divisions import describe
 from services.registry.enterprises.schemas import Region
@@ -376,7 +377,9 @@ async def public_list(
     session: SessionDep,
     now: NowDep,
     region: Annotated[str | None, Query(pattern=r"^\d{2,6}$", description="division code prefix")] = None,
-    authority: Annotated[str | None, Query(max_length=200, description="issuing authority contains")] = None,
+    authority: Annotated[
+        str | None, Query(max_length=200, pattern=QUERY_PATTERN, description="issuing authority contains")
+    ] = None,
     cursor: TimeAndIdCursor = None,
     limit: LimitQuery = 50,
 ) -> Page[PublicListEntry]:

@@ -20,6 +20,7 @@ from services.common.pagination import (
     encode_cursor,
 )
 from services.common.roles import Role
+from services.common.text import QUERY_PATTERN
 from services.common.uscc import UsccFormat
 from services.registry.access import log as access
 from services.registry.dependencies import EnterpriseDep, NowDep
@@ -93,7 +94,7 @@ def _access_page(rows) -> Page[AccessLogOut]:  # type: ignore[no-untyped-def]
 async def read_access_log(
     actor: Regulator,
     session: SessionDep,
-    partner: Annotated[str | None, Query(max_length=200)] = None,
+    partner: Annotated[str | None, Query(max_length=200, pattern=QUERY_PATTERN)] = None,
     uscc: UsccFormat | None = None,  # type: ignore[valid-type]
     cursor: SequenceCursor = None,
     limit: LimitQuery = 50,

@@ -16,6 +16,7 @@ from services.common.errors import NotFound, responses
 from services.common.pagination import LimitQuery, Page, TimeAndIdCursor, encode_cursor, time_and_id_after
 from services.common.ratelimit import rate_limited
 from services.common.roles import Role
+from services.common.text import QUERY_PATTERN
 from services.registry.dependencies import NowDep, RulesDep, UsccPathDep
 from services.registry.draws import commit_reveal
 from services.registry.standards import corrections, service
@@ -231,11 +232,16 @@ async def publish_standard(
 async def search_standards(
     session: SessionDep,
     q: Annotated[
-        str | None, Query(max_length=100, description="words in the number, title or products (all of them)")
+        str | None,
+        Query(
+            max_length=100,
+            pattern=QUERY_PATTERN,
+            description="words in the number, title or products (all of them)",
+        ),
     ] = None,
     uscc: Annotated[str | None, Query(pattern=r"^[0-9A-Z]{18}$", description="the enterprise's code")] = None,
     product: Annotated[
-        str | None, Query(max_length=100, description="a word of the products covered")
+        str | None, Query(max_length=100, pattern=QUERY_PATTERN, description="a word of the products covered")
     ] = None,
     type: Annotated[StandardType | None, Query(description="product or service")] = None,
     status: Annotated[Status | None, Query(description="published or withdrawn; both by default")] = None,
