@@ -3,8 +3,12 @@ browser follows it, and sessions made directly (for the access matrix)."""
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from html import unescape
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -12,9 +16,11 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from services.common.console.sessions import SessionRecord
+from services.common.db import create_engine
 from services.common.roles import Role
 from tests.oidc_provider import Provider
-from tests.support import code
+from tests.processes import free_port, qcr_process, wait_ready
+from tests.support import code, wipe
 
 TESTSERVER = "http://testserver"
 
@@ -84,3 +90,42 @@ async def console_session(app: FastAPI, role: str, owner: str | None) -> tuple[s
             display_name=None,
             id_token=None,
         )
+
+
+@contextmanager
+def live_console(
+    service: str,
+    *,
+    database_url: str,
+    models: Callable[[], Any],
+    provider: Provider,
+    keys_dir: Path,
+    log: Path,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """A real `qcr serve SERVICE` signing its consoles in at the test provider; wiped afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    provider.redirect_uris.add(url + "/console/callback")
+    prefix = service.upper()
+    settings = {
+        f"{prefix}_ENVIRONMENT": "test",
+        f"{prefix}_DATABASE_URL": database_url,
+        f"{prefix}_DATA_DIR": str(keys_dir),
+        f"{prefix}_CONSOLE_OIDC_ISSUER": provider.issuer,
+        f"{prefix}_CONSOLE_OIDC_CLIENT_ID": provider.client_id,
+        f"{prefix}_CONSOLE_OIDC_CLIENT_SECRET": provider.client_secret,
+        f"{prefix}_CONSOLE_COOKIE_SECURE": "false",
+        **(env or {}),
+    }
+    args = ("serve", service, "--port", str(port), "--data-dir", str(keys_dir))
+    with qcr_process(*args, env=settings, log=log) as process:
+        wait_ready(url, process)
+        yield url
+
+    async def clean() -> None:
+        engine = create_engine(database_url)
+        await wipe(engine, models())
+        await engine.dispose()
+
+    asyncio.run(clean())

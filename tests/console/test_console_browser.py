@@ -6,19 +6,18 @@ Screenshots go to test-artifacts/screenshots/console-*.png (the path is printed)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from services.common.db import create_engine
 from services.complaints.database import load_models as complaints_models
+from tests.console_support import live_console
 from tests.oidc_provider import Provider
 from tests.portal.test_browser import CHROMIUM_ARGS, chromium
-from tests.processes import ROOT, free_port, qcr_process, wait_ready
-from tests.support import Backend, code, complaint_body, wipe
+from tests.processes import ROOT
+from tests.support import Backend, code, complaint_body
 
 pytestmark = pytest.mark.slow
 
@@ -28,30 +27,16 @@ SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
 @pytest.fixture
 def live_complaints(tmp_path: Path, backend: Backend, keys_dir: Path, provider: Provider) -> Iterator[str]:
     chromium()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    provider.redirect_uris.add(url + "/console/callback")
-    env = {
-        "COMPLAINTS_ENVIRONMENT": "test",
-        "COMPLAINTS_DATABASE_URL": backend.complaints_url,
-        "COMPLAINTS_DATA_DIR": str(keys_dir),
-        "COMPLAINTS_DISPATCH_ENABLED": "false",
-        "COMPLAINTS_CONSOLE_OIDC_ISSUER": provider.issuer,
-        "COMPLAINTS_CONSOLE_OIDC_CLIENT_ID": provider.client_id,
-        "COMPLAINTS_CONSOLE_OIDC_CLIENT_SECRET": provider.client_secret,
-        "COMPLAINTS_CONSOLE_COOKIE_SECURE": "false",
-    }
-    args = ("serve", "complaints", "--port", str(port), "--data-dir", str(keys_dir))
-    with qcr_process(*args, env=env, log=tmp_path / "complaints.log") as process:
-        wait_ready(url, process)
+    with live_console(
+        "complaints",
+        database_url=backend.complaints_url,
+        models=complaints_models,
+        provider=provider,
+        keys_dir=keys_dir,
+        log=tmp_path / "complaints.log",
+        env={"COMPLAINTS_DISPATCH_ENABLED": "false"},
+    ) as url:
         yield url
-
-    async def clean() -> None:
-        engine = create_engine(backend.complaints_url)
-        await wipe(engine, complaints_models())
-        await engine.dispose()
-
-    asyncio.run(clean())
 
 
 def _file(url: str, **over: object) -> dict:

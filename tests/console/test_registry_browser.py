@@ -6,25 +6,23 @@ Screenshots go to test-artifacts/screenshots/console-*.png (the path is printed)
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from services.common.db import create_engine
 from services.common.roles import Role
 from services.registry.database import load_models as registry_models
 from tests.console.test_console_browser import SCREENSHOTS, sign_in_at_provider
 from tests.console.test_registry_console import DAIRY, INDICATORS, OTHER
 from tests.console.test_regulator_admin_console import PILOT
+from tests.console_support import live_console
 from tests.oidc_provider import Provider
 from tests.portal.seed import BLACK
 from tests.portal.test_browser import CHROMIUM_ARGS, chromium
-from tests.processes import free_port, qcr_process, wait_ready
 from tests.registry.test_standards import PDF
-from tests.support import Backend, Tokens, event_body, wipe
+from tests.support import Backend, Tokens, event_body
 
 pytestmark = pytest.mark.slow
 
@@ -32,29 +30,15 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def live_registry(tmp_path: Path, backend: Backend, keys_dir: Path, provider: Provider) -> Iterator[str]:
     chromium()
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    provider.redirect_uris.add(url + "/console/callback")
-    env = {
-        "REGISTRY_ENVIRONMENT": "test",
-        "REGISTRY_DATABASE_URL": backend.registry_url,
-        "REGISTRY_DATA_DIR": str(keys_dir),
-        "REGISTRY_CONSOLE_OIDC_ISSUER": provider.issuer,
-        "REGISTRY_CONSOLE_OIDC_CLIENT_ID": provider.client_id,
-        "REGISTRY_CONSOLE_OIDC_CLIENT_SECRET": provider.client_secret,
-        "REGISTRY_CONSOLE_COOKIE_SECURE": "false",
-    }
-    args = ("serve", "registry", "--port", str(port), "--data-dir", str(keys_dir))
-    with qcr_process(*args, env=env, log=tmp_path / "registry.log") as process:
-        wait_ready(url, process)
+    with live_console(
+        "registry",
+        database_url=backend.registry_url,
+        models=registry_models,
+        provider=provider,
+        keys_dir=keys_dir,
+        log=tmp_path / "registry.log",
+    ) as url:
         yield url
-
-    async def clean() -> None:
-        engine = create_engine(backend.registry_url)
-        await wipe(engine, registry_models())
-        await engine.dispose()
-
-    asyncio.run(clean())
 
 
 def seed(url: str, tokens: Tokens) -> str:
