@@ -116,7 +116,7 @@ def build_bus(book: RuleBook) -> unit_of_work.Bus:
         if event.uscc is None:
             return
         grade = event.new_grade if isinstance(event, GradeChanged) else None
-        await risk_classes.refresh(session, uscc=event.uscc, now=event.at, grade=grade)
+        await risk_classes.refresh(session, uscc=event.uscc, now=event.at, grade=grade, flush=False)
 
     for kind in (
         GradeChanged,

@@ -90,8 +90,9 @@ async def record_event(
         test_report_no=data.test_report_no,
         product_name=data.product_name,
     )
-    inserted = (await session.execute(statement.returning(CreditEvent.id))).scalar_one_or_none()
-    if inserted is None:
+    # The new row comes back whole (RETURNING every column), into the identity map: no re-read.
+    event = (await session.execute(statement.returning(CreditEvent))).scalar_one_or_none()
+    if event is None:
         original = (
             await session.execute(
                 select(CreditEvent).where(
@@ -128,8 +129,6 @@ async def record_event(
             },
         ),
     )
-    event = await by_id(session, CreditEvent, event_id, uscc=uscc)
-    assert event is not None
     return Recorded(event, created=True)
 
 

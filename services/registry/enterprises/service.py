@@ -105,6 +105,7 @@ async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> 
         raise NotFound(f"no enterprise with code {code}", uscc=code)
     if for_update:
         events.row_locks(session).add(code)
+        events.hold(session, enterprise, code)  # the subscribers use it again: no second read
     return enterprise
 
 
@@ -129,6 +130,8 @@ async def claim(session: AsyncSession, condition: ColumnElement[bool], *, batch:
         if (enterprise := (await session.execute(locked)).scalar_one_or_none()) is not None:
             claimed.append(enterprise)
     events.row_locks(session).update(e.uscc for e in claimed)
+    for enterprise in claimed:
+        events.hold(session, enterprise, enterprise.uscc)
     return claimed
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, AsyncSessionTransaction, async_sessionmaker
@@ -27,9 +27,11 @@ from sqlalchemy.orm import Session
 from services.registry.events.domain import DomainEvent
 
 STAGES = ("grading", "red_list_floor", "risk_class", "history", "audit", "feed")
+Row = TypeVar("Row")
 Handler = Callable[[AsyncSession, Any], Awaitable[None]]
 _PENDING = "qcr.pending_events"
 _LOCKS = "qcr.row_locks"
+_HELD = "qcr.held_rows"
 
 
 class UnpublishedEvents(RuntimeError):
@@ -65,6 +67,29 @@ def pending(session: AsyncSession | Session) -> list[DomainEvent]:
 def row_locks(session: AsyncSession | Session) -> set[str]:
     """Enterprise rows this transaction has locked (so a subscriber need not lock them again)."""
     return session.info.setdefault(_LOCKS, set())  # type: ignore[no-any-return]
+
+
+def held(session: AsyncSession | Session) -> dict[tuple[type, Any], Any]:
+    """Rows this transaction will use again, by (model, primary key), until it ends.
+
+    The session's identity map holds a loaded row only weakly (one nobody refers to any more is
+    read again by the next `session.get`) and a pending row not at all (`session.get` does not
+    find a row added but not yet flushed). A row kept here is found by its model's `get` below.
+    """
+    return session.info.setdefault(_HELD, {})  # type: ignore[no-any-return]
+
+
+def hold(session: AsyncSession | Session, row: Any, key: Any) -> Any:
+    held(session)[(type(row), key)] = row
+    return row
+
+
+async def get(session: AsyncSession, model: type[Row], key: Any) -> Row | None:
+    """`session.get`, finding a row this transaction holds (loaded or pending) without a read."""
+    found = held(session).get((model, key))
+    if found is not None and found in session:
+        return found  # type: ignore[no-any-return]
+    return await session.get(model, key)
 
 
 def record(session: AsyncSession, event: DomainEvent) -> None:
@@ -137,6 +162,7 @@ def _refuse_unpublished(session: Session) -> None:
 @sa_event.listens_for(Session, "after_rollback")
 def _locks_released(session: Session) -> None:
     session.info.pop(_LOCKS, None)
+    session.info.pop(_HELD, None)
 
 
 def session_factory(engine: AsyncEngine, bus: Bus) -> async_sessionmaker[AsyncSession]:

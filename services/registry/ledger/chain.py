@@ -95,6 +95,8 @@ async def _owner(session: AsyncSession, uscc: str) -> Enterprise:
         await session.flush()  # the re-read below must not discard this transaction's own changes
         found = await session.get(Enterprise, uscc, with_for_update=True, populate_existing=True)
         held.add(uscc)
+        if found is not None:
+            unit_of_work.hold(session, found, uscc)
     assert found is not None, uscc
     return found
 

@@ -56,10 +56,14 @@ async def declared_products(session: AsyncSession, uscc: str) -> list[str]:
 
 
 async def refresh(
-    session: AsyncSession, *, uscc: str, now: datetime, grade: str | None = None
+    session: AsyncSession, *, uscc: str, now: datetime, grade: str | None = None, flush: bool = True
 ) -> RiskClass | None:
-    """Recompute and store the risk class; announce a change on the feed. `grade` overrides the row's."""
-    enterprise = await session.get(Enterprise, uscc)
+    """Recompute and store the risk class; announce a change on the feed. `grade` overrides the row's.
+
+    `flush=False` (the unit of work's subscriber) leaves the row to the unit of work's one flush at
+    commit; the row is held on the transaction, so a second refresh in it finds the pending row.
+    """
+    enterprise = await events.get(session, Enterprise, uscc)
     if enterprise is None:
         return None
     rules, catalogue = load_rules(), load_catalogue()
@@ -67,7 +71,7 @@ async def refresh(
     level = riskiest([c.risk_level for c in categories])
     status = await list_status(session, uscc, now)
     result = rules.classify(grade=grade or enterprise.grade, list_status=status, product_level=level)
-    stored = await session.get(RiskClass, uscc)
+    stored = await events.get(session, RiskClass, uscc)
     before = stored.risk_class if stored else None
     values: dict[str, Any] = {
         "risk_class": result.risk_class,
@@ -87,7 +91,9 @@ async def refresh(
     else:
         for key, value in values.items():
             setattr(stored, key, value)
-    await session.flush()
+    events.hold(session, stored, uscc)
+    if flush:
+        await session.flush()
     if before != result.risk_class:
         events.record(
             session,
