@@ -89,7 +89,8 @@ async def _run(url: str, data_dir: Path, codes: list[str], warm: int, profile: P
             elif profile is not None:
                 profiler.stop()
                 html = profile.suffix == ".html"
-                profile.write_text(profiler.output_html() if html else profiler.output_text(show_all=False))
+                report = profiler.output_html() if html else profiler.output_text(show_all=False)
+                await asyncio.to_thread(profile.write_text, report)
     n = len(timed)
     return {
         "writes": n,

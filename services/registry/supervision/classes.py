@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import String, and_, null, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.enterprises.models import Enterprise
@@ -26,33 +26,31 @@ from services.registry.supervision.rules import load_catalogue, load_rules, risk
 SYSTEM_ACTOR = "system:risk-class"
 
 
-async def list_status(session: AsyncSession, uscc: str, now: datetime) -> str:
-    kinds = set(
-        (
-            await session.execute(
-                select(ListEntry.kind).where(ListEntry.uscc == uscc, lifecycle.is_active(now))
-            )
-        ).scalars()
-    )
-    return "black" if "black" in kinds else "red" if "red" in kinds else "none"
-
-
-async def declared_products(session: AsyncSession, uscc: str) -> list[str]:
-    rows = (
-        await session.execute(
-            select(StandardVersion.products, StandardVersion.category)
-            .join(
-                StandardDeclaration,
-                and_(
-                    StandardDeclaration.uscc == StandardVersion.uscc,
-                    StandardDeclaration.id == StandardVersion.declaration_id,
-                    StandardDeclaration.current_version == StandardVersion.version,
-                ),
-            )
-            .where(StandardDeclaration.uscc == uscc, StandardDeclaration.status == "published")
+async def current_facts(session: AsyncSession, uscc: str, now: datetime) -> tuple[str, list[str]]:
+    """The list status (black over red over none) and the declared products, in one read: the
+    products and category of each published declaration's current version, and the kind of each
+    entry active on a list (UNION ALL; a row of the second part has no products)."""
+    declared = (
+        select(StandardVersion.products, StandardVersion.category, type_coerce(null(), String).label("kind"))
+        .join(
+            StandardDeclaration,
+            and_(
+                StandardDeclaration.uscc == StandardVersion.uscc,
+                StandardDeclaration.id == StandardVersion.declaration_id,
+                StandardDeclaration.current_version == StandardVersion.version,
+            ),
         )
-    ).all()
-    return [p for products, category in rows for p in [*products, *([category] if category else [])]]
+        .where(StandardDeclaration.uscc == uscc, StandardDeclaration.status == "published")
+    )
+    listed = select(null(), null(), ListEntry.kind).where(ListEntry.uscc == uscc, lifecycle.is_active(now))
+    products: list[str] = []
+    kinds: set[str] = set()
+    for declared_products, category, kind in (await session.execute(union_all(declared, listed))).all():
+        if kind is not None:
+            kinds.add(kind)
+        else:
+            products += [*declared_products, *([category] if category else [])]
+    return "black" if "black" in kinds else "red" if "red" in kinds else "none", products
 
 
 async def refresh(
@@ -67,9 +65,9 @@ async def refresh(
     if enterprise is None:
         return None
     rules, catalogue = load_rules(), load_catalogue()
-    categories = catalogue.categories_of(await declared_products(session, uscc))
+    status, products = await current_facts(session, uscc, now)
+    categories = catalogue.categories_of(products)
     level = riskiest([c.risk_level for c in categories])
-    status = await list_status(session, uscc, now)
     result = rules.classify(grade=grade or enterprise.grade, list_status=status, product_level=level)
     stored = await events.get(session, RiskClass, uscc)
     before = stored.risk_class if stored else None
