@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.registry.credit.models import CreditEvent, GradeChange
@@ -28,12 +28,13 @@ _FACT_COLUMNS = (
     CreditEvent.expires_at,
     CreditEvent.revoked_at,
 )
+_FACTS = select(*_FACT_COLUMNS).where(CreditEvent.uscc == bindparam("uscc"))  # built once, bound per run
 
 
 async def facts_of(session: AsyncSession, uscc: str) -> list[EventFacts]:
     """What grading needs of each event, read as columns (no ORM objects made or tracked); every
     writer of an event flushes it before the regrade, so these are the rows the grade must see."""
-    rows = (await session.execute(select(*_FACT_COLUMNS).where(CreditEvent.uscc == uscc))).all()
+    rows = (await session.execute(_FACTS, {"uscc": uscc})).all()
     return [
         EventFacts(
             id=str(id_),

@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Principal
@@ -58,6 +59,35 @@ def issuer_of(actor: Principal, authority: str) -> str:
     return f"{actor.issuer}|{' '.join(authority.split())}"
 
 
+_INSERTED = (
+    "id",
+    "uscc",
+    "kind",
+    "severity",
+    "authority",
+    "source_ref",
+    "issuer",
+    "summary",
+    "occurred_at",
+    "expires_at",
+    "recorded_at",
+    "recorded_by",
+    *PRODUCT_FIELDS,
+)
+_INSERT_EVENT: dict[str, Any] = {}
+
+
+def _insert_event(dialect: str, session: AsyncSession) -> Any:
+    """INSERT … ON CONFLICT (uscc, issuer, source_ref) DO NOTHING RETURNING the row, as ORM objects;
+    built once per dialect (building it costs more than running it), the values bound at each run."""
+    if dialect not in _INSERT_EVENT:
+        table = CreditEvent.__table__
+        insert = insert_ignoring_conflicts(session, table, ["uscc", "issuer", "source_ref"])
+        values = {k: bindparam(f"v_{k}", type_=table.c[k].type) for k in _INSERTED}
+        _INSERT_EVENT[dialect] = select(CreditEvent).from_statement(insert.values(values).returning(*table.c))
+    return _INSERT_EVENT[dialect]
+
+
 async def record_event(
     session: AsyncSession,
     *,
@@ -72,26 +102,24 @@ async def record_event(
     enterprise = await enterprises.get(session, uscc, for_update=True)
     issuer = issuer_of(actor, data.authority)
     event_id = uuid.uuid4()
-    statement = insert_ignoring_conflicts(session, CreditEvent, ["uscc", "issuer", "source_ref"]).values(
-        id=event_id,
-        uscc=uscc,
-        kind=data.kind,
-        severity=data.severity,
-        authority=data.authority,
-        source_ref=data.source_ref,
-        issuer=issuer,
-        summary=data.summary,
-        occurred_at=data.occurred_at,
-        expires_at=data.expires_at,
-        recorded_at=now,
-        recorded_by=actor.actor,
-        gtin=data.gtin,
-        batch=data.batch,
-        test_report_no=data.test_report_no,
-        product_name=data.product_name,
-    )
+    values = {
+        "id": event_id,
+        "uscc": uscc,
+        "kind": data.kind,
+        "severity": data.severity,
+        "authority": data.authority,
+        "source_ref": data.source_ref,
+        "issuer": issuer,
+        "summary": data.summary,
+        "occurred_at": data.occurred_at,
+        "expires_at": data.expires_at,
+        "recorded_at": now,
+        "recorded_by": actor.actor,
+        **{k: getattr(data, k) for k in PRODUCT_FIELDS},
+    }
     # The new row comes back whole (RETURNING every column), into the identity map: no re-read.
-    event = (await session.execute(statement.returning(CreditEvent))).scalar_one_or_none()
+    statement = _insert_event(session.bind.dialect.name, session)
+    event = (await session.execute(statement, {f"v_{k}": v for k, v in values.items()})).scalar_one_or_none()
     if event is None:
         original = (
             await session.execute(

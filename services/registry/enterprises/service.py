@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common import uscc as uscc_rules
@@ -96,11 +96,13 @@ async def register(
     return enterprise
 
 
+_BY_CODE = select(Enterprise).where(Enterprise.uscc == bindparam("code"))  # built once (a hot path)
+_LOCK_BY_CODE = _BY_CODE.with_for_update()
+
+
 async def get(session: AsyncSession, code: str, *, for_update: bool = False) -> Enterprise:
-    statement = select(Enterprise).where(Enterprise.uscc == code)
-    if for_update:
-        statement = statement.with_for_update()
-    enterprise = (await session.execute(statement)).scalar_one_or_none()
+    statement = _LOCK_BY_CODE if for_update else _BY_CODE
+    enterprise = (await session.execute(statement, {"code": code})).scalar_one_or_none()
     if enterprise is None:
         raise NotFound(f"no enterprise with code {code}", uscc=code)
     if for_update:

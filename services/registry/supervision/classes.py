@@ -11,9 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String, and_, null, select, type_coerce, union_all
+from sqlalchemy import String, and_, bindparam, null, select, type_coerce, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.db import UTCDateTime
 from services.registry.enterprises.models import Enterprise
 from services.registry.events import unit_of_work as events
 from services.registry.events.domain import SupervisionRecorded
@@ -26,30 +27,36 @@ from services.registry.supervision.rules import load_catalogue, load_rules, risk
 SYSTEM_ACTOR = "system:risk-class"
 
 
-async def current_facts(session: AsyncSession, uscc: str, now: datetime) -> tuple[str, list[str]]:
-    """The list status (black over red over none) and the declared products, in one read: the
-    products and category of each published declaration's current version, and the kind of each
-    entry active on a list (UNION ALL; a row of the second part has no products)."""
-    declared = (
-        select(StandardVersion.products, StandardVersion.category, type_coerce(null(), String).label("kind"))
-        .join(
-            StandardDeclaration,
-            and_(
-                StandardDeclaration.uscc == StandardVersion.uscc,
-                StandardDeclaration.id == StandardVersion.declaration_id,
-                StandardDeclaration.current_version == StandardVersion.version,
-            ),
-        )
-        .where(StandardDeclaration.uscc == uscc, StandardDeclaration.status == "published")
+# The list status (black over red over none) and the declared products, in one read: the products
+# and category of each published declaration's current version, and the kind of each entry active
+# on a list (UNION ALL; a row of the second part has no products). Built once: building it costs
+# more than running it; `uscc` and `now` are bound at each run.
+_CURRENT_FACTS = union_all(
+    select(StandardVersion.products, StandardVersion.category, type_coerce(null(), String).label("kind"))
+    .join(
+        StandardDeclaration,
+        and_(
+            StandardDeclaration.uscc == StandardVersion.uscc,
+            StandardDeclaration.id == StandardVersion.declaration_id,
+            StandardDeclaration.current_version == StandardVersion.version,
+        ),
     )
-    listed = select(null(), null(), ListEntry.kind).where(ListEntry.uscc == uscc, lifecycle.is_active(now))
+    .where(StandardDeclaration.uscc == bindparam("uscc"), StandardDeclaration.status == "published"),
+    select(null(), null(), ListEntry.kind).where(
+        ListEntry.uscc == bindparam("uscc"), lifecycle.is_active(bindparam("now", type_=UTCDateTime()))
+    ),
+)
+
+
+async def current_facts(session: AsyncSession, uscc: str, now: datetime) -> tuple[str, list[str]]:
+    """(list status, declared products) of the enterprise now."""
     products: list[str] = []
     kinds: set[str] = set()
-    for declared_products, category, kind in (await session.execute(union_all(declared, listed))).all():
+    for declared, category, kind in (await session.execute(_CURRENT_FACTS, {"uscc": uscc, "now": now})).all():
         if kind is not None:
             kinds.add(kind)
         else:
-            products += [*declared_products, *([category] if category else [])]
+            products += [*declared, *([category] if category else [])]
     return "black" if "black" in kinds else "red" if "red" in kinds else "none", products
 
 
