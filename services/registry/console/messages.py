@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from services.registry.console.inspection_messages import INSPECTION_MESSAGES
+
 LIST_STATUSES = {
     "proposed": ("拟列入", "proposed"),
     "notice_served": ("已告知", "notice served"),
@@ -311,4 +313,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action_restore": ("恢复", "restore"),
     "action_remove": ("移出", "remove"),
     **{f"list_status_{k}": v for k, v in LIST_STATUSES.items()},
+    **INSPECTION_MESSAGES,
 }
