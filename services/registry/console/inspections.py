@@ -32,8 +32,8 @@ from services.registry.dependencies import NowDep, RulesDep
 from services.registry.standards import service as standards
 from services.registry.standards.router import LimitsDep, commit_sample, reveal_sample, sample_view
 from services.registry.standards.schemas import SampleCreate, StandardType
-from services.registry.supervision.rules import load_catalogue, load_rules
 from services.registry.supervision.router import create_plan, list_inspectors, plan_candidates
+from services.registry.supervision.rules import load_catalogue, load_rules
 from services.registry.supervision.schemas import PlanCreate, ResultStep
 from services.registry.supervision.tasks import ALLOWED
 from services.registry.supervision.tasks_router import list_tasks, read_task, record_result
