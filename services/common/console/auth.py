@@ -212,7 +212,7 @@ async def form_problem(session: Any, exc: Exception) -> FormProblem:
     if isinstance(exc, DomainError) and exc.status != 403:
         fields = [f"{e.get('field', '')}: {e.get('message', '')}" for e in exc.extra.get("errors", [])]
         await session.rollback()
-        return FormProblem(exc.status, "; ".join([exc.detail, *fields]))
+        return FormProblem(exc.status, "; ".join([exc.detail, *(f for f in fields if f not in exc.detail)]))
     if isinstance(exc, ConsoleRefusal) and exc.status == 422:
         await session.rollback()
         return FormProblem(422, exc.detail or "")
