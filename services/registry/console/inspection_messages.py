@@ -82,6 +82,7 @@ INSPECTION_MESSAGES: dict[str, tuple[str, str]] = {
     "sample_status_committed": ("已承诺，待抽取", "committed"),
     "sample_status_drawn": ("已抽取", "drawn"),
     "sample_title": ("企业标准抽查", "Standards spot check"),
+    "sample_seed_sha256": ("随机种子 SHA-256（承诺时公开）", "Seed SHA-256 (published when committed)"),
     "sample_filters": ("范围", "Scope"),
     "sample_cooldown": ("{days} 天内已被抽中的不再列入", "none drawn in the last {days} days"),
     "sample_chosen": ("抽中的声明", "Drawn declarations"),
