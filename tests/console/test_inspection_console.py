@@ -149,9 +149,9 @@ async def test_a_regulator_commits_and_draws_a_standards_spot_check_and_records_
     assert declared.status_code == 201, declared.text
     standard_id = declared.json()["id"]
     await sign_in(client, provider, "wang")
-    page = await client.get("/console/samples")
-    assert page.status_code == 200 and "尚无抽查" in page.text
-    token = csrf_of(page.text)
+    listed = await client.get("/console/samples")
+    assert listed.status_code == 200 and "尚无抽查" in listed.text
+    token = csrf_of(listed.text)
     refused = await client.post("/console/samples", data={"csrf": token, "n": "0", "product": "纯牛奶"})
     assert (
         refused.status_code == 422 and 'id="form-error"' in refused.text and 'value="纯牛奶"' in refused.text
