@@ -167,7 +167,7 @@ def install_console(app: FastAPI, console: Console) -> None:
         """A rule of the service layer refused a console action: the page says why, in HTML."""
         assert isinstance(exc, DomainError)
         if not request.url.path.startswith("/console/"):
-            return await api_refusal(request, exc)  # type: ignore[no-any-return]
+            return await api_refusal(request, exc)  # type: ignore[misc,no-any-return]
         user = await current_user(request)
         titles = {403: "forbidden_title", 404: "not_found_title", 429: "too_many_title"}
         response = page(
