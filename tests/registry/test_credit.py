@@ -4,6 +4,7 @@ from pathlib import Path
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import event
 
 from services.common.clock import FrozenClock
 from services.common.roles import Role
@@ -240,3 +241,36 @@ async def test_new_rules_version_regrades_deterministically(
         )
         stored = (await client.get(f"/v1/enterprises/{code(1)}/credit")).json()
         assert (stored["score"], stored["grade"], stored["rule_version"]) == (80, "B", "2026.2-test")
+
+
+async def test_a_credit_event_reads_each_row_once_and_writes_in_one_flush(
+    registry: httpx.AsyncClient, registry_app: FastAPI, tokens: Tokens
+) -> None:
+    """The write path reads the enterprise once (locked, then held for the subscribers), gets the
+    event back from its INSERT, and writes the rest in one flush (bench/write_cost.py counts it)."""
+    reg = tokens(Role.regulator)
+    await register(registry, reg, code(1))
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(" ".join(str(args[2]).split()))
+
+    def each(prefix: str) -> int:
+        return len([s for s in statements if s.startswith(prefix)])
+
+    engine = registry_app.state.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for ref, severity in (("S-1", "minor"), ("S-2", "severe")):  # each changes the grade
+            statements.clear()
+            url = f"/v1/enterprises/{code(1)}/credit-events"
+            posted = await registry.post(url, json=event_body(ref, severity=severity), headers=reg)
+            assert posted.status_code == 201, posted.text
+            assert each("SELECT enterprise.") == 1 and each("UPDATE enterprise ") == 1
+            assert each("SELECT credit_event.id, credit_event.uscc") == 0  # no ORM re-read of the event
+            assert each("SELECT risk_class.") == 1 and each("UPDATE risk_class ") <= 1
+            # the lock, the events, list status with products, the risk class, and (below the
+            # red-list floor) the red entries to withdraw
+            assert each("SELECT ") <= 5, "\n".join(s[:80] for s in statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
