@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import declared_attr, deferred
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -49,6 +50,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def deferred_columns(*names: str) -> Any:
+    """A table model's `__mapper_args__` loading these columns only when read (a PDF, a long list):
+    `select(Model)` leaves them out. Written `__mapper_args__ = deferred_columns("pdf")`."""
+
+    @declared_attr
+    def __mapper_args__(cls: Any) -> dict[str, Any]:
+        return {"properties": {name: deferred(cls.__table__.c[name]) for name in names}}
+
+    return __mapper_args__
 
 
 def is_sqlite(url: str) -> bool:
