@@ -52,6 +52,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class RowObject:
+    """Mixed into a service's SQLModel base: a row object equals only itself, hashes by identity and
+    shows no values, as a plain ORM object (Pydantic would compare and print every field, and leave
+    it unhashable)."""
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+    __repr__ = object.__repr__
+    __str__ = object.__str__
+
+
 def deferred_columns(*names: str) -> Any:
     """A table model's `__mapper_args__` loading these columns only when read (a PDF, a long list):
     `select(Model)` leaves them out. Written `__mapper_args__ = deferred_columns("pdf")`."""

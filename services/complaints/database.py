@@ -4,10 +4,12 @@ from sqlalchemy import MetaData
 from sqlalchemy.orm import registry
 from sqlmodel import SQLModel
 
-from services.common.db import NAMING_CONVENTION
+from services.common.db import NAMING_CONVENTION, RowObject
 
 
-class ComplaintsModel(SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))):
+class ComplaintsModel(
+    RowObject, SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+):
     """The base of the complaints service's table models: `class X(ComplaintsModel, table=True)`.
 
     A registry of its own, so its own MetaData: the two services' tables never share one.
