@@ -67,7 +67,7 @@ def deferred_columns(*names: str) -> Any:
     """A table model's `__mapper_args__` loading these columns only when read (a PDF, a long list):
     `select(Model)` leaves them out. Written `__mapper_args__ = deferred_columns("pdf")`."""
 
-    @declared_attr
+    @declared_attr.directive
     def __mapper_args__(cls: Any) -> dict[str, Any]:
         return {"properties": {name: deferred(cls.__table__.c[name]) for name in names}}
 
