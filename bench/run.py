@@ -4,6 +4,8 @@
 
 Runs against the PostgreSQL at 127.0.0.1:5432 (databases qcr_bench_*, dropped and recreated).
 The load generator is wrk (Debian's package; installed here when missing), in its own process.
+`--citus-dsn` puts the registry database on a Citus cluster instead (bench/citus.py runs both and
+writes RESULTS.md's Citus section).
 """
 
 from __future__ import annotations
