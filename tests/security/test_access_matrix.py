@@ -396,6 +396,25 @@ def registry_console_calls(w: RegistryWorld, n: int) -> dict[str, Call]:
         "GET /console/plans/{plan_id}": Call(f"/console/plans/{w.drawn_plan}"),
         "POST /console/plans/{plan_id}/approval": Call(f"/console/plans/{w.draft_plan}/approval", data={}),
         "POST /console/plans/{plan_id}/draw": Call(f"/console/plans/{w.approved_plan}/draw", data={}),
+        "GET /console/plans/new": Call("/console/plans/new"),
+        "POST /console/plans": Call(
+            "/console/plans",
+            data={
+                "title": f"控制台抽查计划{n}",
+                "authority": "南宁市市场监督管理局",
+                "period_start": "2026-12-01",
+                "period_end": "2026-12-31",
+                "inspector_pool": w.inspectors[4:],
+            },
+        ),
+        "GET /console/tasks/{task_id}": Call(f"/console/tasks/{w.task_id}"),
+        "POST /console/tasks/{task_id}/results": Call(
+            f"/console/tasks/{w.task_id}/results", data={"step": "tested", "result": "pass"}
+        ),
+        "GET /console/samples": Call("/console/samples"),
+        "POST /console/samples": Call("/console/samples", data={"n": "1", "note": f"控制台抽查{n}"}),
+        "GET /console/samples/{sample_id}": Call(f"/console/samples/{w.drawn_sample_id}"),
+        "POST /console/samples/{sample_id}/draw": Call(f"/console/samples/{w.sample_id}/draw", data={}),
         "GET /console/reports": Call("/console/reports", owner=own),
         "POST /console/reports": Call("/console/reports", owner=own, data={"language": "zh"}),
         "GET /console/reports/{number}": Call(f"/console/reports/{w.report_number}", owner=own),

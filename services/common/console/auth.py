@@ -167,7 +167,7 @@ def install_console(app: FastAPI, console: Console) -> None:
         """A rule of the service layer refused a console action: the page says why, in HTML."""
         assert isinstance(exc, DomainError)
         if not request.url.path.startswith("/console/"):
-            return await api_refusal(request, exc)  # type: ignore[no-any-return]
+            return await api_refusal(request, exc)  # type: ignore[misc,no-any-return]
         user = await current_user(request)
         titles = {403: "forbidden_title", 404: "not_found_title", 429: "too_many_title"}
         response = page(
@@ -196,3 +196,24 @@ def parsed(model: Any, data: dict[str, Any], user: ConsoleUser) -> Any:
     except ValidationError as exc:
         reason = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConsoleRefusal(422, "refused_title", None, user, detail=reason) from exc
+
+
+@dataclass(frozen=True)
+class FormProblem:
+    """A refusal shown on the form that was sent (RFC 9457's status and detail), not a page of its own."""
+
+    status: int
+    detail: str
+
+
+async def form_problem(session: Any, exc: Exception) -> FormProblem:
+    """What the service layer (or the form's parse) said, with the unit of work rolled back; any
+    other refusal (403, a CSRF failure, no session) is raised again for its own page."""
+    if isinstance(exc, DomainError) and exc.status != 403:
+        fields = [f"{e.get('field', '')}: {e.get('message', '')}" for e in exc.extra.get("errors", [])]
+        await session.rollback()
+        return FormProblem(exc.status, "; ".join([exc.detail, *(f for f in fields if f not in exc.detail)]))
+    if isinstance(exc, ConsoleRefusal) and exc.status == 422:
+        await session.rollback()
+        return FormProblem(422, exc.detail or "")
+    raise exc

@@ -98,7 +98,7 @@ class SessionStore:
             "expires_at": now + timedelta(seconds=PENDING_SECONDS),
         }
         await db.execute(insert(self.table).values(**values))
-        return token, await self._require(db, values["id"])
+        return token, await self._require(db, _hash(token))
 
     async def activate(
         self,
@@ -132,7 +132,7 @@ class SessionStore:
             "expires_at": now + timedelta(seconds=lifetime_seconds),
         }
         await db.execute(insert(self.table).values(**values))
-        return token, await self._require(db, values["id"])
+        return token, await self._require(db, _hash(token))
 
     async def find(self, db: AsyncSession, token: str | None, *, now: datetime) -> SessionRecord | None:
         """The live record behind a cookie token, or None (unknown, expired or revoked)."""

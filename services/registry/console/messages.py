@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from services.registry.console.inspection_messages import INSPECTION_MESSAGES
+
 LIST_STATUSES = {
     "proposed": ("拟列入", "proposed"),
     "notice_served": ("已告知", "notice served"),
@@ -153,6 +155,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "entry_note": ("理由或说明", "Reasons or note"),
     "entry_reference": ("文书编号（选填）", "Document number (optional)"),
     "entry_submit": ("办理", "Go"),
+    "entry_approving_authority": (
+        "同意列入的上一级市场监督管理部门（记录上级同意时填写）",
+        "The next level up that consented (for recording consent)",
+    ),
     "done_event": ("信用事件已记录。", "Credit event recorded."),
     "done_revoked": ("信用事件已撤销。", "Credit event revoked."),
     "done_transition": ("名单记录已办理。", "List entry updated."),
@@ -311,4 +317,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action_restore": ("恢复", "restore"),
     "action_remove": ("移出", "remove"),
     **{f"list_status_{k}": v for k, v in LIST_STATUSES.items()},
+    **INSPECTION_MESSAGES,
 }

@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from services.common.console.auth import ConsoleUser, checked_form, page, parsed, signed_in
 from services.common.db import SessionDep
 from services.common.roles import Role
+from services.registry.console.inspections import plan_extras
 from services.registry.dependencies import NowDep
 from services.registry.supervision.router import (
     approve_plan,
@@ -37,7 +38,7 @@ router = APIRouter(prefix="/console", include_in_schema=False)
 Regulator = Annotated[ConsoleUser, Depends(signed_in(Role.regulator))]
 WARNING_STATUSES = ("open", "assessed", "disposed", "closed")
 PLAN_STATUSES = ("draft", "approved", "drawn", "closed")
-DONE = ("assess", "dispose", "close", "notice", "directed", "approved", "drawn")
+DONE = ("assess", "dispose", "close", "notice", "directed", "approved", "drawn", "created")
 
 
 def _text(form: Any, name: str) -> str | None:
@@ -132,7 +133,8 @@ async def plans(
 @router.get("/plans/{plan_id}")
 async def plan(request: Request, user: Regulator, plan_id: uuid.UUID, session: SessionDep) -> Response:
     found = await read_plan(user.principal, plan_id, session)
-    return page(request, "plan.html", user=user, plan=found, done=_done(request))
+    extras = await plan_extras(user, plan_id, found.status, session)
+    return page(request, "plan.html", user=user, plan=found, done=_done(request), **extras)
 
 
 @router.post("/plans/{plan_id}/approval")

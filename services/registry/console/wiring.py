@@ -19,6 +19,7 @@ from services.registry.console import (
     declarations,
     enterprise_admin,
     enterprise_pages,
+    inspections,
     regulator_pages,
     reports,
     standards_supervision,
@@ -55,6 +56,7 @@ ROUTERS: list[APIRouter] = [
     enterprise_admin.router,
     reports.router,
     standards_supervision.router,
+    inspections.router,  # before /plans/{plan_id}: /plans/new is not a plan
     warnings_plans.router,
     regulator_pages.router,
 ]
@@ -74,6 +76,7 @@ NAV = {
         ("/console/standards", "nav_standards"),
         ("/console/warnings", "nav_warnings"),
         ("/console/plans", "nav_plans"),
+        ("/console/samples", "nav_samples"),
         ("/console/audit", "nav_audit"),
     ],
 }

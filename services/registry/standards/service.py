@@ -934,3 +934,9 @@ async def currents(session: AsyncSession, ids: Sequence[str]) -> list[Current]:
     ).all()
     by_id = {str(row[0].id): Current(*row) for row in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+async def recent_samples(session: AsyncSession, *, limit: int) -> Sequence[StandardSample]:
+    """The latest spot-check draws, newest first (the regulator's console lists them)."""
+    statement = select(StandardSample).order_by(StandardSample.committed_at.desc()).limit(limit)
+    return (await session.execute(statement)).scalars().all()
