@@ -55,7 +55,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 class RowObject:
     """Mixed into a service's SQLModel base: a row object equals only itself, hashes by identity and
     shows no values, as a plain ORM object (Pydantic would compare and print every field, and leave
-    it unhashable)."""
+    it unhashable). A keyword that names no column is refused, as SQLAlchemy's constructor does
+    (SQLModel would drop it silently)."""
+
+    def __init__(self, **values: Any) -> None:
+        unknown = values.keys() - type(self).model_fields.keys()  # type: ignore[attr-defined]
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no column {', '.join(sorted(unknown))}")
+        super().__init__(**values)
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
