@@ -27,7 +27,8 @@ from pathlib import Path
 import httpx
 
 from bench.generate import code_for
-from bench.run import WORKERS, _admin, free_port, recreate, sa_url
+from bench.run import ADMIN_DSN, drop, recreate, sa_url
+from bench.serve import WORKERS, free_port
 from services.cli.tokens import mint
 from services.common.roles import Role
 
@@ -73,16 +74,14 @@ def serve(root: Path, env: dict[str, str], log: Path) -> Iterator[str]:
             process.wait(30)
 
 
-def _fill(database: str, n: int) -> list[str]:
+def _fill(dsn: str, n: int) -> list[str]:
     codes = [code_for(i) for i in range(n)]
     rows = "\n".join(f"{c}\t规模测试企业{i}" for i, c in enumerate(codes))
 
     async def go() -> None:
         import asyncpg
 
-        from bench.run import pg_dsn
-
-        conn = await asyncpg.connect(pg_dsn(database))
+        conn = await asyncpg.connect(dsn)
         try:
             await conn.execute("CREATE TEMP TABLE fill (uscc text, name text)")
             await conn.copy_to_table("fill", source=__import__("io").BytesIO(rows.encode()), format="text")
@@ -163,10 +162,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--writes", type=int, default=400)
     args = parser.parse_args(argv)
     database = f"qcr_bench_writes_{args.label}"
-    recreate(database)
+    dsn = recreate(ADMIN_DSN, database)
     data_dir = Path(tempfile.mkdtemp(prefix="qcr-bench-writes-"))
     env = {
-        "REGISTRY_DATABASE_URL": sa_url(database),
+        "REGISTRY_DATABASE_URL": sa_url(dsn),
         "REGISTRY_DATA_DIR": str(data_dir),
         "REGISTRY_ENVIRONMENT": "dev",
         "REGISTRY_SWEEP_INTERVAL_SECONDS": "0",
@@ -174,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         "REGISTRY_DB_POOL_SIZE": "20",
     }
     _qcr(args.root, "migrate", "registry", env=env)
-    codes = _fill(database, args.enterprises)
+    codes = _fill(dsn, args.enterprises)
     token = mint(data_dir, Role.regulator, subject="bench", ttl=7200)
     result: dict[str, object] = {"label": args.label, "enterprises": args.enterprises, "writes": args.writes}
     log = data_dir / "server.log"
@@ -212,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 "p99_ms_during_regrade": round(p99(during), 1) if during else None,
             }
         )
-    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+    drop(ADMIN_DSN, database)
     print(json.dumps(result, ensure_ascii=False))
     return 0
 

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.cli.tokens import mint
 from services.common import migrate
 from services.common.roles import Role
+from services.registry import citus_nodes
 
 PG_ADMIN_DSN = os.environ.get("QCR_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 # A Citus coordinator with its workers registered (in its `postgres` database); unset: not tested.
@@ -84,61 +85,16 @@ def citus_url(database: str) -> str:
     return f"{base}/{database}"
 
 
-def _dsn_at(host: str, port: int, database: str) -> str:
-    user = CITUS_DSN.split("://", 1)[1].split("@", 1)[0] if "@" in CITUS_DSN else "postgres"
-    return f"postgresql://{user}@{host}:{port}/{database}"
-
-
-async def _citus_nodes() -> tuple[tuple[str, int], list[tuple[str, int]]]:
-    """(coordinator, workers) as registered in the coordinator's `postgres` database."""
-    connection = await asyncpg.connect(CITUS_DSN, timeout=10)
-    try:
-        rows = await connection.fetch("SELECT nodename, nodeport, groupid FROM pg_dist_node WHERE isactive")
-    finally:
-        await connection.close()
-    coordinator = next(((r["nodename"], r["nodeport"]) for r in rows if r["groupid"] == 0), None)
-    if coordinator is None:
-        host_port = CITUS_DSN.split("@", 1)[-1].split("/", 1)[0]
-        host, _, port = host_port.partition(":")
-        coordinator = (host, int(port or 5432))
-    return coordinator, [(r["nodename"], r["nodeport"]) for r in rows if r["groupid"] != 0]
-
-
 async def _create_citus_database(label: str) -> str:
     """A new database on the coordinator and on every worker, with the workers registered in it."""
     name = f"qcr_test_{label}_{uuid.uuid4().hex[:10]}"
-    coordinator, workers = await _citus_nodes()
-    for host, port in [coordinator, *workers]:
-        admin = await asyncpg.connect(_dsn_at(host, port, "postgres"), timeout=10)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
-        fresh = await asyncpg.connect(_dsn_at(host, port, name), timeout=10)
-        try:
-            await fresh.execute("CREATE EXTENSION citus")
-        finally:
-            await fresh.close()
-    connection = await asyncpg.connect(_dsn_at(*coordinator, name), timeout=10)
-    try:
-        # Few shards: the tests hold a handful of rows, and every wipe touches every shard.
-        await connection.execute(f'ALTER DATABASE "{name}" SET citus.shard_count = 4')
-        await connection.execute("SELECT citus_set_coordinator_host($1, $2)", coordinator[0], coordinator[1])
-        for host, port in workers:
-            await connection.execute("SELECT citus_add_node($1, $2)", host, port)
-    finally:
-        await connection.close()
+    # Few shards: the tests hold a handful of rows, and every wipe touches every shard.
+    await citus_nodes.create_database(CITUS_DSN, name, shard_count=4)
     return name
 
 
 async def _drop_citus_database(name: str) -> None:
-    coordinator, workers = await _citus_nodes()
-    for host, port in [coordinator, *workers]:
-        admin = await asyncpg.connect(_dsn_at(host, port, "postgres"), timeout=10)
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
+    await citus_nodes.drop_database(CITUS_DSN, name)
 
 
 def migrated(service: str, url: str) -> str:
