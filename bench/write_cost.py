@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event
 
-from bench.run import _admin, recreate, sa_url
+from bench.run import ADMIN_DSN, drop, recreate, sa_url
 from bench.writes import _event, _fill
 
 
@@ -110,19 +110,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", type=Path)
     args = parser.parse_args(argv)
     database = f"qcr_bench_cost_{args.label}"
-    recreate(database)
+    dsn = recreate(ADMIN_DSN, database)
     data_dir = Path(tempfile.mkdtemp(prefix="qcr-bench-cost-"))
-    url = sa_url(database)
+    url = sa_url(dsn)
     env = {**os.environ, "REGISTRY_DATABASE_URL": url, "REGISTRY_DATA_DIR": str(data_dir)}
     import subprocess
     import sys
 
     subprocess.run([sys.executable, "-m", "services.cli.main", "migrate", "registry"], env=env, check=True)
-    codes = _fill(database, args.enterprises)
+    codes = _fill(dsn, args.enterprises)
     try:
         result = asyncio.run(_run(url, data_dir, codes[: args.warm + args.writes], args.warm, args.profile))
     finally:
-        asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)'))
+        drop(ADMIN_DSN, database)
     print(json.dumps({"label": args.label, **result}, ensure_ascii=False, indent=1))
     return 0
 
