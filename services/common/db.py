@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import declared_attr, deferred
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -49,6 +50,35 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class RowObject:
+    """Mixed into a service's SQLModel base: a row object equals only itself, hashes by identity and
+    shows no values, as a plain ORM object (Pydantic would compare and print every field, and leave
+    it unhashable). A keyword that names no column is refused, as SQLAlchemy's constructor does
+    (SQLModel would drop it silently)."""
+
+    def __init__(self, **values: Any) -> None:
+        unknown = values.keys() - type(self).model_fields.keys()  # type: ignore[attr-defined]
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no column {', '.join(sorted(unknown))}")
+        super().__init__(**values)
+
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
+    __repr__ = object.__repr__
+    __str__ = object.__str__
+
+
+def deferred_columns(*names: str) -> Any:
+    """A table model's `__mapper_args__` loading these columns only when read (a PDF, a long list):
+    `select(Model)` leaves them out. Written `__mapper_args__ = deferred_columns("pdf")`."""
+
+    @declared_attr.directive
+    def __mapper_args__(cls: Any) -> dict[str, Any]:
+        return {"properties": {name: deferred(cls.__table__.c[name]) for name in names}}
+
+    return __mapper_args__
 
 
 def is_sqlite(url: str) -> bool:

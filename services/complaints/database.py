@@ -1,13 +1,19 @@
 """The complaints service's table metadata."""
 
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
 
-from services.common.db import NAMING_CONVENTION
+from services.common.db import NAMING_CONVENTION, RowObject
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+class ComplaintsModel(
+    RowObject, SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+):
+    """The base of the complaints service's table models: `class X(ComplaintsModel, table=True)`.
+
+    A registry of its own, so its own MetaData: the two services' tables never share one.
+    """
 
 
 def load_models() -> MetaData:
@@ -18,4 +24,4 @@ def load_models() -> MetaData:
     from services.complaints.outbox import models as _outbox  # noqa: F401
     from services.complaints.rewards import models as _rewards  # noqa: F401
 
-    return Base.metadata
+    return ComplaintsModel.metadata

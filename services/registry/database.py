@@ -1,13 +1,19 @@
 """The registry's table metadata."""
 
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import registry
+from sqlmodel import SQLModel
 
-from services.common.db import NAMING_CONVENTION
+from services.common.db import NAMING_CONVENTION, RowObject
 
 
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+class RegistryModel(
+    RowObject, SQLModel, registry=registry(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+):
+    """The base of the registry's table models: `class X(RegistryModel, table=True)`.
+
+    A registry of its own, so its own MetaData: the two services' tables never share one.
+    """
 
 
 def load_models() -> MetaData:
@@ -26,4 +32,4 @@ def load_models() -> MetaData:
     from services.registry.sweep import models as _sweep  # noqa: F401
     from services.registry.warnings import models as _warnings  # noqa: F401
 
-    return Base.metadata
+    return RegistryModel.metadata

@@ -1,6 +1,6 @@
 """The console's session table in the complaints database."""
 
 from services.common.console.sessions import session_table
-from services.complaints.database import Base
+from services.complaints.database import ComplaintsModel
 
-console_sessions = session_table(Base.metadata)
+console_sessions = session_table(ComplaintsModel.metadata)

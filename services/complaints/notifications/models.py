@@ -8,35 +8,35 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlmodel import Field
 
 from services.common.db import BigId, UTCDateTime
-from services.complaints.database import Base
+from services.complaints.database import ComplaintsModel
 
 
-class Notification(Base):
+class Notification(ComplaintsModel, table=True):
     __tablename__ = "notification"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaint.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    recipient: Mapped[str] = mapped_column(String(16))  # complainant | reporter | respondent
-    channel: Mapped[str | None] = mapped_column(String(8))  # sms | email; None: no address known
-    address_enc: Mapped[str | None] = mapped_column(Text)
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    legal_basis: Mapped[str] = mapped_column(Text)
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    id: int = Field(sa_type=BigId, primary_key=True, sa_column_kwargs={"autoincrement": True})
+    complaint_id: uuid.UUID = Field(sa_type=Uuid, foreign_key="complaint.id", index=True)
+    kind: str = Field(sa_type=String(32))
+    recipient: str = Field(sa_type=String(16))  # complainant | reporter | respondent
+    channel: str | None = Field(default=None, sa_type=String(8))  # sms | email; None: no address known
+    address_enc: str | None = Field(default=None, sa_type=Text)
+    subject: str = Field(sa_type=String(200))
+    body: str = Field(sa_type=Text)
+    legal_basis: str = Field(sa_type=Text)
+    due_at: datetime = Field(sa_type=UTCDateTime())
     # pending | sent | failed | no_address (a handler must deliver it another way, e.g. by letter)
-    status: Mapped[str] = mapped_column(String(16))
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    leased_by: Mapped[str | None] = mapped_column(String(64))
-    last_error: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: str = Field(sa_type=String(16))
+    attempts: int = Field(default=0, sa_type=Integer)
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime())
+    leased_until: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    leased_by: str | None = Field(default=None, sa_type=String(64))
+    last_error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(sa_type=UTCDateTime())
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
     __table_args__ = (
         UniqueConstraint("complaint_id", "kind", "recipient"),
@@ -44,13 +44,13 @@ class Notification(Base):
     )
 
 
-class PartyContact(Base):
+class PartyContact(ComplaintsModel, table=True):
     """How to reach the other party (the respondent of a complaint), sealed like the reporter's."""
 
     __tablename__ = "party_contact"
 
-    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaint.id"), primary_key=True)
-    party: Mapped[str] = mapped_column(String(16), primary_key=True)
-    phone_enc: Mapped[str | None] = mapped_column(Text)
-    email_enc: Mapped[str | None] = mapped_column(Text)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    complaint_id: uuid.UUID = Field(sa_type=Uuid, foreign_key="complaint.id", primary_key=True)
+    party: str = Field(sa_type=String(16), primary_key=True)
+    phone_enc: str | None = Field(default=None, sa_type=Text)
+    email_enc: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime = Field(sa_type=UTCDateTime())

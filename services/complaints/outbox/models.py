@@ -6,29 +6,29 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Index, Integer, String, Text, Uuid
+from sqlmodel import Field
 
 from services.common.db import BigId, UTCDateTime
-from services.complaints.database import Base
+from services.complaints.database import ComplaintsModel
 
 
-class OutboxMessage(Base):
+class OutboxMessage(ComplaintsModel, table=True):
     __tablename__ = "outbox_message"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaint.id"), unique=True)
-    uscc: Mapped[str] = mapped_column(String(18))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16))  # pending | sent | failed
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    id: int = Field(sa_type=BigId, primary_key=True, sa_column_kwargs={"autoincrement": True})
+    complaint_id: uuid.UUID = Field(sa_type=Uuid, foreign_key="complaint.id", unique=True)
+    uscc: str = Field(sa_type=String(18))
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    status: str = Field(sa_type=String(16))  # pending | sent | failed
+    attempts: int = Field(default=0, sa_type=Integer)
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime())
     # A claim is a lease: a dispatcher that dies mid-delivery lets it lapse and another retries.
-    leased_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    leased_by: Mapped[str | None] = mapped_column(String(64))
-    last_error: Mapped[str | None] = mapped_column(Text)
-    registry_event_id: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    leased_until: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    leased_by: str | None = Field(default=None, sa_type=String(64))
+    last_error: str | None = Field(default=None, sa_type=Text)
+    registry_event_id: str | None = Field(default=None, sa_type=String(64))
+    created_at: datetime = Field(sa_type=UTCDateTime())
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
 
     __table_args__ = (Index("ix_outbox_message_status_next_attempt_at", "status", "next_attempt_at"),)

@@ -10,58 +10,58 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, Boolean, Integer, String, Text, Uuid
+from sqlmodel import Field
 
 from services.common.db import UTCDateTime
-from services.complaints.database import Base
+from services.complaints.database import ComplaintsModel
 
 
-class ClaimSecret(Base):
+class ClaimSecret(ComplaintsModel, table=True):
     """The scrypt hash of the secret a real-name reporter was shown once at intake."""
 
     __tablename__ = "reward_claim_secret"
 
-    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaint.id"), primary_key=True)
-    secret_hash: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    complaint_id: uuid.UUID = Field(sa_type=Uuid, foreign_key="complaint.id", primary_key=True)
+    secret_hash: str = Field(sa_type=String(200))
+    created_at: datetime = Field(sa_type=UTCDateTime())
 
 
-class Reward(Base):
+class Reward(ComplaintsModel, table=True):
     __tablename__ = "reward"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    complaint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("complaint.id"), unique=True)
-    rules_version: Mapped[str] = mapped_column(String(16))
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_type=Uuid, primary_key=True)
+    complaint_id: uuid.UUID = Field(sa_type=Uuid, foreign_key="complaint.id", unique=True)
+    rules_version: str = Field(sa_type=String(16))
     # The outcome of the case the report led to, as the handler recorded it.
-    decision_no: Mapped[str | None] = mapped_column(String(100))
-    fines_fen: Mapped[int] = mapped_column(BigInteger)
-    confiscations_fen: Mapped[int] = mapped_column(BigInteger)
-    measures: Mapped[list[str]] = mapped_column(JSON)
-    referred_for_prosecution: Mapped[bool] = mapped_column(Boolean)
-    violator_type: Mapped[str] = mapped_column(String(16))
-    evidence_level: Mapped[int] = mapped_column(Integer)
-    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decision_no: str | None = Field(default=None, sa_type=String(100))
+    fines_fen: int = Field(sa_type=BigInteger)
+    confiscations_fen: int = Field(sa_type=BigInteger)
+    measures: list[str] = Field(sa_type=JSON)
+    referred_for_prosecution: bool = Field(sa_type=Boolean)
+    violator_type: str = Field(sa_type=String(16))
+    evidence_level: int = Field(sa_type=Integer)
+    facts: dict[str, Any] = Field(sa_type=JSON)
     # The service's decision: every check with its reason, and the amount by the rules.
-    checks: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    eligible: Mapped[bool] = mapped_column(Boolean)
-    proposed_fen: Mapped[int | None] = mapped_column(BigInteger)
-    calculation: Mapped[str | None] = mapped_column(Text)
-    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
-    needs_finance: Mapped[bool] = mapped_column(Boolean)
+    checks: list[dict[str, Any]] = Field(sa_type=JSON)
+    eligible: bool = Field(sa_type=Boolean)
+    proposed_fen: int | None = Field(default=None, sa_type=BigInteger)
+    calculation: str | None = Field(default=None, sa_type=Text)
+    amount_fen: int | None = Field(default=None, sa_type=BigInteger)
+    needs_finance: bool = Field(sa_type=Boolean)
     # ineligible | proposed | awaiting_finance | approved | rejected | claimed | paid
-    status: Mapped[str] = mapped_column(String(20), index=True)
-    recorded_by: Mapped[str] = mapped_column(String(200))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    approved_by: Mapped[str | None] = mapped_column(String(200))
-    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    approval_note: Mapped[str | None] = mapped_column(Text)
-    finance_by: Mapped[str | None] = mapped_column(String(200))
-    finance_ref: Mapped[str | None] = mapped_column(String(100))
-    finance_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    claim_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    paid_by: Mapped[str | None] = mapped_column(String(200))
-    payment_ref: Mapped[str | None] = mapped_column(String(100))
-    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: str = Field(sa_type=String(20), index=True)
+    recorded_by: str = Field(sa_type=String(200))
+    recorded_at: datetime = Field(sa_type=UTCDateTime())
+    approved_by: str | None = Field(default=None, sa_type=String(200))
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    approval_note: str | None = Field(default=None, sa_type=Text)
+    finance_by: str | None = Field(default=None, sa_type=String(200))
+    finance_ref: str | None = Field(default=None, sa_type=String(100))
+    finance_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    claim_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    paid_by: str | None = Field(default=None, sa_type=String(200))
+    payment_ref: str | None = Field(default=None, sa_type=String(100))
+    paid_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    updated_at: datetime = Field(sa_type=UTCDateTime())

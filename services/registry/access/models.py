@@ -10,26 +10,26 @@ from datetime import datetime
 
 from sqlalchemy import JSON, Index, Integer, String
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlmodel import Field
 
 from services.common.db import BigId, UTCDateTime
-from services.registry.database import Base
+from services.registry.database import RegistryModel
 
 Codes = JSON().with_variant(ARRAY(String(18)), "postgresql")
 
 
-class AccessLog(Base):
+class AccessLog(RegistryModel, table=True):
     """One partner lookup (single, batch or feed page): accountable access to credit data."""
 
     __tablename__ = "access_log"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    partner: Mapped[str] = mapped_column(String(200))
-    lookup: Mapped[str] = mapped_column(String(16))  # single | batch | feed | events | history
-    purpose: Mapped[str] = mapped_column(String(200))
-    usccs: Mapped[list[str]] = mapped_column(Codes)  # every code looked up, sorted, each once
-    code_count: Mapped[int] = mapped_column(Integer)
+    id: int = Field(sa_type=BigId, primary_key=True, sa_column_kwargs={"autoincrement": True})
+    at: datetime = Field(sa_type=UTCDateTime())
+    partner: str = Field(sa_type=String(200))
+    lookup: str = Field(sa_type=String(16))  # single | batch | feed | events | history
+    purpose: str = Field(sa_type=String(200))
+    usccs: list[str] = Field(sa_type=Codes)  # every code looked up, sorted, each once
+    code_count: int = Field(sa_type=Integer)
 
     __table_args__ = (
         Index("ix_access_log_partner_at", "partner", "at"),

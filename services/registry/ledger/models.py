@@ -6,13 +6,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Index, Integer, PrimaryKeyConstraint, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlmodel import Field
 
 from services.common.db import BigId, UTCDateTime
-from services.registry.database import Base
+from services.registry.database import RegistryModel
 
 
-class Change(Base):
+class Change(RegistryModel, table=True):
     """One change a partner's decision may depend on.
 
     `seq` is an insertion id (it may have gaps: a rolled-back write uses one up). `position` is the
@@ -25,12 +25,12 @@ class Change(Base):
     # Keyed (uscc, seq), distributed by uscc; on SQLite `seq` alone stays the (rowid) key. `position`
     # is unique by construction (one sequencer, under its lock), not by a constraint: a unique index
     # on it alone cannot exist on a table distributed by uscc.
-    seq: Mapped[int] = mapped_column(BigId, autoincrement=True)
-    position: Mapped[int | None] = mapped_column(BigInteger)
-    kind: Mapped[str] = mapped_column(String(32))
-    uscc: Mapped[str] = mapped_column(String(18))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    seq: int = Field(sa_type=BigId, sa_column_kwargs={"autoincrement": True})
+    position: int | None = Field(default=None, sa_type=BigInteger)
+    kind: str = Field(sa_type=String(32))
+    uscc: str = Field(sa_type=String(18))
+    data: dict[str, Any] = Field(sa_type=JSON)
+    at: datetime = Field(sa_type=UTCDateTime())
 
     __table_args__ = (
         PrimaryKeyConstraint("uscc", "seq"),
@@ -45,7 +45,7 @@ class Change(Base):
     )
 
 
-class AuditEntry(Base):
+class AuditEntry(RegistryModel, table=True):
     """A credit-affecting write, one link of its enterprise's chain.
 
     `chain` is the enterprise's code ('' for registry-wide facts such as a spot-check draw);
@@ -58,18 +58,18 @@ class AuditEntry(Base):
 
     # Keyed (chain, seq), distributed by `chain` (the enterprise's code, so colocated with it; the
     # registry chain '' is one shard's). SQLite keeps `seq` alone as its (rowid) key.
-    seq: Mapped[int] = mapped_column(BigId, autoincrement=True)
-    chain: Mapped[str] = mapped_column(String(18))
-    version: Mapped[int] = mapped_column(Integer)
-    position: Mapped[int | None] = mapped_column(BigInteger)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    actor: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(40))
-    uscc: Mapped[str | None] = mapped_column(String(18))
-    subject: Mapped[str | None] = mapped_column(String(64))
-    data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    seq: int = Field(sa_type=BigId, sa_column_kwargs={"autoincrement": True})
+    chain: str = Field(sa_type=String(18))
+    version: int = Field(sa_type=Integer)
+    position: int | None = Field(default=None, sa_type=BigInteger)
+    at: datetime = Field(sa_type=UTCDateTime())
+    actor: str = Field(sa_type=String(200))
+    action: str = Field(sa_type=String(40))
+    uscc: str | None = Field(default=None, sa_type=String(18))
+    subject: str | None = Field(default=None, sa_type=String(64))
+    data: dict[str, Any] = Field(sa_type=JSON)
+    prev_hash: str = Field(sa_type=String(64))
+    hash: str = Field(sa_type=String(64))
 
     __table_args__ = (
         PrimaryKeyConstraint("chain", "seq"),
@@ -85,31 +85,31 @@ class AuditEntry(Base):
     )
 
 
-class AuditChain(Base):
+class AuditChain(RegistryModel, table=True):
     """The head of a chain that belongs to no enterprise (the registry-wide chain, name '')."""
 
     __tablename__ = "audit_chain"
 
-    name: Mapped[str] = mapped_column(String(18), primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
-    head: Mapped[str] = mapped_column(String(64))
+    name: str = Field(sa_type=String(18), primary_key=True)
+    version: int = Field(sa_type=Integer)
+    head: str = Field(sa_type=String(64))
 
 
-class AuditCheckpoint(Base):
+class AuditCheckpoint(RegistryModel, table=True):
     """A signed Merkle root over every chain's head as of audit position `tree_size`."""
 
     __tablename__ = "audit_checkpoint"
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(UTCDateTime())
-    tree_size: Mapped[int] = mapped_column(BigInteger)
-    chains: Mapped[int] = mapped_column(Integer)
-    root: Mapped[str] = mapped_column(String(64))
-    key_id: Mapped[str] = mapped_column(String(64))
-    signature: Mapped[str] = mapped_column(Text)
+    id: int = Field(sa_type=BigId, primary_key=True, sa_column_kwargs={"autoincrement": True})
+    at: datetime = Field(sa_type=UTCDateTime())
+    tree_size: int = Field(sa_type=BigInteger)
+    chains: int = Field(sa_type=Integer)
+    root: str = Field(sa_type=String(64))
+    key_id: str = Field(sa_type=String(64))
+    signature: str = Field(sa_type=Text)
 
 
-class FeedHorizon(Base):
+class FeedHorizon(RegistryModel, table=True):
     """How far a log ('change' or 'audit') is numbered and committed everywhere: readers stop here.
 
     The sequencer writes it in its own transaction after the numbering one has committed, so on a
@@ -119,5 +119,5 @@ class FeedHorizon(Base):
 
     __tablename__ = "feed_horizon"
 
-    log: Mapped[str] = mapped_column(String(8), primary_key=True)
-    position: Mapped[int] = mapped_column(BigInteger)
+    log: str = Field(sa_type=String(8), primary_key=True)
+    position: int = Field(sa_type=BigInteger)

@@ -17,7 +17,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -26,35 +25,36 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
 )
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlmodel import Field
 
-from services.common.db import BigId, UTCDateTime
-from services.registry.database import Base
+from services.common.db import BigId, UTCDateTime, deferred_columns
+from services.registry.database import RegistryModel
 
 # The composite key a per-declaration row refers to (tables are distributed by uscc).
 DECLARATION_KEY = ["standard_declaration.uscc", "standard_declaration.id"]
 
 
-class StandardDeclaration(Base):
+class StandardDeclaration(RegistryModel, table=True):
     """One standard an enterprise declares it follows; its content is in its versions."""
 
     __tablename__ = "standard_declaration"
 
-    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
-    uscc: Mapped[str] = mapped_column(String(18), ForeignKey("enterprise.uscc"))
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_type=Uuid)
+    uscc: str = Field(sa_type=String(18), foreign_key="enterprise.uscc")
     # Positions 3–8 of the code, for the region filter of searches and spot-check draws.
-    division: Mapped[str] = mapped_column(String(6))
-    status: Mapped[str] = mapped_column(String(16))  # published | withdrawn
-    current_version: Mapped[int] = mapped_column(Integer)
+    division: str = Field(sa_type=String(6))
+    status: str = Field(sa_type=String(16))  # published | withdrawn
+    current_version: int = Field(sa_type=Integer)
     # The latest finding: none | under_review | non_compliant | compliant.
-    supervision: Mapped[str] = mapped_column(String(16))
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    published_by: Mapped[str] = mapped_column(String(200))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    withdrawn_by: Mapped[str | None] = mapped_column(String(200))
-    withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    supervision: str = Field(sa_type=String(16))
+    published_at: datetime = Field(sa_type=UTCDateTime())
+    published_by: str = Field(sa_type=String(200))
+    updated_at: datetime = Field(sa_type=UTCDateTime())
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    withdrawn_by: str | None = Field(default=None, sa_type=String(200))
+    withdrawal_reason: str | None = Field(default=None, sa_type=Text)
 
     __table_args__ = (
         PrimaryKeyConstraint("uscc", "id"),  # distributed by uscc (registry/distribution.py)
@@ -65,61 +65,62 @@ class StandardDeclaration(Base):
     )
 
 
-class StandardDocument(Base):
+class StandardDocument(RegistryModel, table=True):
     """The text of a standard (a PDF) and its SHA-256, so anyone can check the published text."""
 
     __tablename__ = "standard_document"
 
-    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
-    uscc: Mapped[str] = mapped_column(String(18), ForeignKey("enterprise.uscc"))
-    sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    filename: Mapped[str] = mapped_column(String(200))
-    media_type: Mapped[str] = mapped_column(String(64))
-    content: Mapped[bytes] = deferred(mapped_column(LargeBinary, nullable=False))
-    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    uploaded_by: Mapped[str] = mapped_column(String(200))
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_type=Uuid)
+    uscc: str = Field(sa_type=String(18), foreign_key="enterprise.uscc")
+    sha256: str = Field(sa_type=String(64))
+    size: int = Field(sa_type=Integer)
+    filename: str = Field(sa_type=String(200))
+    media_type: str = Field(sa_type=String(64))
+    content: bytes = Field(sa_type=LargeBinary, nullable=False)
+    uploaded_at: datetime = Field(sa_type=UTCDateTime())
+    uploaded_by: str = Field(sa_type=String(200))
 
+    __mapper_args__ = deferred_columns("content")  # loaded only when read
     __table_args__ = (
         PrimaryKeyConstraint("uscc", "id"),
         Index("ix_standard_document_uscc_sha256", "uscc", "sha256"),
     )
 
 
-class StandardVersion(Base):
+class StandardVersion(RegistryModel, table=True):
     """The content of a declaration as published at one time; a revision adds the next version."""
 
     __tablename__ = "standard_version"
 
     # Keyed (uscc, id). On SQLite `id` alone stays the key: an INTEGER PRIMARY KEY is the rowid,
     # which the FTS5 index refers to (SQLite is never distributed).
-    id: Mapped[int] = mapped_column(BigId, autoincrement=True)
-    declaration_id: Mapped[uuid.UUID] = mapped_column()
-    uscc: Mapped[str] = mapped_column(String(18))
-    version: Mapped[int] = mapped_column(Integer)
-    number: Mapped[str] = mapped_column(String(64))
-    level: Mapped[str] = mapped_column(String(16))  # enterprise | group | national | industry | local
-    title: Mapped[str] = mapped_column(String(200))
-    type: Mapped[str] = mapped_column(String(8))  # product | service
-    products: Mapped[list[str]] = mapped_column(JSON)
-    category: Mapped[str | None] = mapped_column(String(64))
-    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    implemented_on: Mapped[date] = mapped_column(Date)
+    id: int = Field(sa_type=BigId, sa_column_kwargs={"autoincrement": True})
+    declaration_id: uuid.UUID = Field(sa_type=Uuid)
+    uscc: str = Field(sa_type=String(18))
+    version: int = Field(sa_type=Integer)
+    number: str = Field(sa_type=String(64))
+    level: str = Field(sa_type=String(16))  # enterprise | group | national | industry | local
+    title: str = Field(sa_type=String(200))
+    type: str = Field(sa_type=String(8))  # product | service
+    products: list[str] = Field(sa_type=JSON)
+    category: str | None = Field(default=None, sa_type=String(64))
+    indicators: list[dict[str, Any]] = Field(sa_type=JSON)
+    implemented_on: date = Field(sa_type=Date)
     # Order 83 第十四条第三款: the enterprise says so when its indicators are fewer or lower than the
     # recommended standard it cites; shown publicly.
-    below_recommended: Mapped[bool] = mapped_column(Boolean, default=False)
-    below_recommended_note: Mapped[str | None] = mapped_column(Text)
-    recommended_standard: Mapped[str | None] = mapped_column(String(64))
+    below_recommended: bool = Field(default=False, sa_type=Boolean)
+    below_recommended_note: str | None = Field(default=None, sa_type=Text)
+    recommended_standard: str | None = Field(default=None, sa_type=String(64))
     # Order 83 第十五条: disclosed before the product is supplied; a later disclosure shows as late.
-    supply_starts_on: Mapped[date | None] = mapped_column(Date)
-    document_id: Mapped[uuid.UUID | None] = mapped_column()
-    revision_note: Mapped[str | None] = mapped_column(Text)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    published_by: Mapped[str] = mapped_column(String(200))
+    supply_starts_on: date | None = Field(default=None, sa_type=Date)
+    document_id: uuid.UUID | None = Field(default=None, sa_type=Uuid)
+    revision_note: str | None = Field(default=None, sa_type=Text)
+    published_at: datetime = Field(sa_type=UTCDateTime())
+    published_by: str = Field(sa_type=String(200))
     # What searches match, normalised (NFKC, case-folded): number, title, products and category.
-    search_text: Mapped[str] = mapped_column(Text)
+    search_text: str = Field(sa_type=Text)
     # Products and category alone, for the product filter.
-    products_text: Mapped[str] = mapped_column(Text)
+    products_text: str = Field(sa_type=Text)
 
     __table_args__ = (
         PrimaryKeyConstraint("uscc", "id"),
@@ -129,34 +130,34 @@ class StandardVersion(Base):
     )
 
 
-class StandardFlag(Base):
+class StandardFlag(RegistryModel, table=True):
     """A supervision finding on a declaration: by a regulator, or by the automatic comparison."""
 
     __tablename__ = "standard_flag"
 
-    id: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
-    declaration_id: Mapped[uuid.UUID] = mapped_column()
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_type=Uuid)
+    declaration_id: uuid.UUID = Field(sa_type=Uuid)
     # 1, 2, … per declaration, in the order the findings were made (the latest one is in force).
-    number: Mapped[int] = mapped_column(Integer)
-    uscc: Mapped[str] = mapped_column(String(18))
-    version: Mapped[int] = mapped_column(Integer)
-    finding: Mapped[str] = mapped_column(String(16))  # under_review | non_compliant | compliant
-    source: Mapped[str] = mapped_column(String(16))  # regulator | comparison
-    reason: Mapped[str] = mapped_column(Text)
-    indicators: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    reference: Mapped[str | None] = mapped_column(String(200))
+    number: int = Field(sa_type=Integer)
+    uscc: str = Field(sa_type=String(18))
+    version: int = Field(sa_type=Integer)
+    finding: str = Field(sa_type=String(16))  # under_review | non_compliant | compliant
+    source: str = Field(sa_type=String(16))  # regulator | comparison
+    reason: str = Field(sa_type=Text)
+    indicators: list[dict[str, Any]] = Field(sa_type=JSON)
+    reference: str | None = Field(default=None, sa_type=String(200))
     # The mandatory-values version a comparison flag was raised under (one flag per version each).
-    reference_version: Mapped[str | None] = mapped_column(String(32))
-    credit_event_id: Mapped[uuid.UUID | None] = mapped_column()
-    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    flagged_by: Mapped[str] = mapped_column(String(200))
+    reference_version: str | None = Field(default=None, sa_type=String(32))
+    credit_event_id: uuid.UUID | None = Field(default=None, sa_type=Uuid)
+    flagged_at: datetime = Field(sa_type=UTCDateTime())
+    flagged_by: str = Field(sa_type=String(200))
     # An order to correct by a deadline (责令限期改正, Order 83 第三十条 to 第三十三条): the last day,
     # the article (a key of order83.toml [corrections]), and when a later compliant finding closed it.
     # Past the day and not closed: the failure is published (GET /v1/standards/uncorrected).
-    correction_due_on: Mapped[date | None] = mapped_column(Date)
-    correction_basis: Mapped[str | None] = mapped_column(String(16))
-    corrected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    corrected_by: Mapped[str | None] = mapped_column(String(200))
+    correction_due_on: date | None = Field(default=None, sa_type=Date)
+    correction_basis: str | None = Field(default=None, sa_type=String(16))
+    corrected_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    corrected_by: str | None = Field(default=None, sa_type=String(200))
 
     __table_args__ = (
         PrimaryKeyConstraint("uscc", "id"),
@@ -167,42 +168,43 @@ class StandardFlag(Base):
     )
 
 
-class StandardSample(Base):
+class StandardSample(RegistryModel, table=True):
     """A spot-check draw: committed (seed hash, frozen candidates), then drawn (seed revealed)."""
 
     __tablename__ = "standard_sample"
 
-    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
-    method: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(16))  # committed → drawn
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, sa_type=Uuid, primary_key=True)
+    method: str = Field(sa_type=String(32))
+    status: str = Field(sa_type=String(16))  # committed → drawn
     # The seed stays secret until the draw; only its SHA-256 is shown before (commit-reveal).
-    seed: Mapped[str] = mapped_column(String(64))
-    seed_sha256: Mapped[str] = mapped_column(String(64))
-    size: Mapped[int] = mapped_column(Integer)
-    filters: Mapped[dict[str, Any]] = mapped_column(JSON)
-    cooldown_days: Mapped[int] = mapped_column(Integer)
-    candidate_count: Mapped[int] = mapped_column(Integer)
-    candidates_sha256: Mapped[str] = mapped_column(String(64))
-    candidates: Mapped[list[str]] = deferred(mapped_column(JSON, nullable=False))
-    chosen: Mapped[list[str]] = mapped_column(JSON)
-    note: Mapped[str | None] = mapped_column(Text)
-    committed_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    committed_by: Mapped[str] = mapped_column(String(200))
-    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    drawn_by: Mapped[str | None] = mapped_column(String(200))
+    seed: str = Field(sa_type=String(64))
+    seed_sha256: str = Field(sa_type=String(64))
+    size: int = Field(sa_type=Integer)
+    filters: dict[str, Any] = Field(sa_type=JSON)
+    cooldown_days: int = Field(sa_type=Integer)
+    candidate_count: int = Field(sa_type=Integer)
+    candidates_sha256: str = Field(sa_type=String(64))
+    candidates: list[str] = Field(sa_type=JSON, nullable=False)
+    chosen: list[str] = Field(sa_type=JSON)
+    note: str | None = Field(default=None, sa_type=Text)
+    committed_at: datetime = Field(sa_type=UTCDateTime())
+    committed_by: str = Field(sa_type=String(200))
+    drawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime())
+    drawn_by: str | None = Field(default=None, sa_type=String(200))
 
+    __mapper_args__ = deferred_columns("candidates")  # loaded only when read
     __table_args__ = (Index("ix_standard_sample_drawn_at", "drawn_at"),)
 
 
-class StandardSampled(Base):
+class StandardSampled(RegistryModel, table=True):
     """One declaration picked by a draw: what the cooldown looks at."""
 
     __tablename__ = "standard_sampled"
 
-    sample_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("standard_sample.id"))  # a reference table
-    declaration_id: Mapped[uuid.UUID] = mapped_column()
-    uscc: Mapped[str] = mapped_column(String(18))
-    sampled_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sample_id: uuid.UUID = Field(sa_type=Uuid, foreign_key="standard_sample.id")  # a reference table
+    declaration_id: uuid.UUID = Field(sa_type=Uuid)
+    uscc: str = Field(sa_type=String(18))
+    sampled_at: datetime = Field(sa_type=UTCDateTime())
 
     __table_args__ = (
         PrimaryKeyConstraint("uscc", "sample_id", "declaration_id"),

@@ -5,17 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlmodel import Field
 
 from services.common.db import UTCDateTime
-from services.registry.database import Base
+from services.registry.database import RegistryModel
 
 
-class Lease(Base):
+class Lease(RegistryModel, table=True):
     """One replica holds the job until `expires_at`; it renews before then, or another takes over."""
 
     __tablename__ = "lease"
 
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    holder: Mapped[str] = mapped_column(String(100))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    name: str = Field(sa_type=String(40), primary_key=True)
+    holder: str = Field(sa_type=String(100))
+    expires_at: datetime = Field(sa_type=UTCDateTime())
