@@ -3,8 +3,8 @@
 Starlette + asyncpg, no auth, no logging, no metrics, no validation beyond what the answer needs:
 what the hardware and PostgreSQL allow. It answers the same JSON content as the product for the
 same request (same fields, list status, grade label, record version and feed position), with the
-product's own statements (`reads_pg`), so the product / ceiling ratio measures the product's
-overhead and not a cheaper query; `bench.run` compares the two bodies before measuring
+product's own statements (`reads_pg`; on Citus `reads_citus`' batch and session settings), so the
+product / ceiling ratio measures the product's overhead and not a cheaper query; `bench.run` compares the two bodies before measuring
 (`same_answers`). Used by bench/run.py only; not part of the product.
 """
 
@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from services.common.pagination import encode_cursor
 from services.common.text import search_text
+from services.registry.answers import reads_citus
 from services.registry.answers.reads_pg import BATCH, CREDIT, FEED_POSITION, active_lists, keep_session
 from services.registry.credit.rulebook import load_rule_book
 from services.registry.enterprises.divisions import describe
@@ -85,9 +86,15 @@ _NO_MEASURES = {"measures": None}
 async def batch(request: Request) -> Response:
     now = datetime.now(UTC)
     codes = orjson.loads(await request.body())["usccs"]
-    async with request.app.state.pool.acquire() as conn:
-        horizon = await _feed_position(conn)
-        rows = {r[0]: r for r in await conn.fetch(BATCH, sorted(set(codes)), now)}
+    pool = request.app.state.pool
+    if request.app.state.citus:  # the product's batch on Citus: one router statement per shard group
+        async with pool.acquire() as conn:
+            horizon = await _feed_position(conn)
+        rows = {r[0]: r for r in await reads_citus.routed_batch(pool, sorted(set(codes)), now)}
+    else:
+        async with pool.acquire() as conn:
+            horizon = await _feed_position(conn)
+            rows = {r[0]: r for r in await conn.fetch(BATCH, sorted(set(codes)), now)}
     items = []
     for code in codes:
         r = rows.get(code)
@@ -144,8 +151,14 @@ async def search(request: Request) -> Response:
 @asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     size = int(os.environ.get("POOL", "8"))
+    probe = await asyncpg.connect(DSN)
+    try:
+        app.state.citus = await reads_citus.is_distributed(probe)
+    finally:
+        await probe.close()
+    session = {"timezone": "UTC", **(reads_citus.SESSION if app.state.citus else {})}  # the product's
     app.state.pool = await asyncpg.create_pool(
-        DSN, min_size=size, max_size=size, reset=keep_session, server_settings={"timezone": "UTC"}
+        DSN, min_size=size, max_size=size, reset=keep_session, server_settings=session
     )
     yield
     await app.state.pool.close()

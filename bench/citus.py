@@ -84,8 +84,10 @@ def section(args: argparse.Namespace, plain: Measured, citus: Measured) -> list[
         "",
         *rows,
         "",
-        "A credit lookup on Citus is routed to one shard (one task), the batch of 1,000 codes fans out to "
-        "the shards that hold them (EXPLAIN ANALYZE on the cluster):",
+        "A credit lookup on Citus is routed to one shard (one task). The batch's 1,000 codes in one "
+        "statement would reach every shard, each task with the whole array; the product groups them by "
+        "shard and sends one router statement per group (`reads_citus`), the groups concurrently "
+        "(EXPLAIN ANALYZE on the cluster, the one statement first):",
     ]
     for name, plan in citus.plans.items():
         if name.startswith(PLANS):

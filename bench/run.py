@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -32,7 +33,7 @@ from bench.serve import ROOT, ensure_wrk, server, wrk
 from services.cli.tokens import mint
 from services.common.roles import Role
 from services.registry import citus_nodes
-from services.registry.answers import reads_pg
+from services.registry.answers import reads_citus, reads_pg
 
 OUT = ROOT / "bench" / "out"
 ADMIN_DSN = os.environ.get("BENCH_PG_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -173,7 +174,23 @@ def explain(dsn: str, codes: list[str]) -> dict[str, str]:
         )
         rows = sql(dsn, f"EXPLAIN (ANALYZE, COSTS OFF) {query}")
         plans[name] = "\n".join(r[0] for r in rows)
+    plans.update(asyncio.run(_routed_plan(dsn, codes[:1000])))
     return plans
+
+
+async def _routed_plan(dsn: str, codes: list[str]) -> dict[str, str]:
+    """On Citus, the plan of one of the statements the product sends for the batch (one shard's
+    codes, `reads_citus`); nothing elsewhere."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        if not await reads_citus.is_distributed(conn):
+            return {}
+        group = (await conn.fetch(reads_citus.SHARD_GROUPS, codes))[0][0]
+        rows = await conn.fetch(f"EXPLAIN (ANALYZE, COSTS OFF) {reads_citus.BATCH}", group, datetime.now(UTC))
+    finally:
+        await conn.close()
+    name = f"partner batch on Citus as the product sends it (one of the shard groups, {len(group)} codes)"
+    return {name: "\n".join(r[0] for r in rows)}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -16,13 +16,13 @@ import orjson
 
 from services.registry.answers.reads import BatchRow, CreditRow, ListItem
 
-_ACTIVE = "l.uscc = e.uscc AND l.status = 'listed' AND (l.expires_at IS NULL OR l.expires_at > $2)"
+ACTIVE = "l.uscc = e.uscc AND l.status = 'listed' AND (l.expires_at IS NULL OR l.expires_at > $2)"
 
 CREDIT = f"""
 SELECT e.uscc, e.name, e.status, e.score, e.grade, e.rule_version, e.explanation::text, e.version,
        (SELECT json_agg(json_build_array(l.kind, l.id::text, l.status, l.listed_at, l.expires_at, l.reason)
                         ORDER BY l.kind, l.listed_at, l.id)
-        FROM list_entry l WHERE l.uscc = $1 AND {_ACTIVE})::text
+        FROM list_entry l WHERE l.uscc = $1 AND {ACTIVE})::text
 FROM enterprise e WHERE e.uscc = $1
 """
 # The active entries come back as JSON text (NULL when none, the usual case), not as an array of
@@ -34,7 +34,7 @@ FROM enterprise e WHERE e.uscc = $1
 
 BATCH = f"""
 SELECT e.uscc, e.name, e.status, e.score, e.grade, e.rule_version,
-       ARRAY(SELECT DISTINCT l.kind FROM list_entry l WHERE {_ACTIVE} ORDER BY l.kind)
+       ARRAY(SELECT DISTINCT l.kind FROM list_entry l WHERE {ACTIVE} ORDER BY l.kind)
 FROM enterprise e WHERE e.uscc = ANY($1::text[])
 """
 
@@ -112,13 +112,27 @@ async def keep_session(_conn: asyncpg.Connection) -> None:
 
 
 async def open_reads(database_url: str, *, pool_size: int) -> PgReads:
+    """The reads pool; on a Citus cluster (`enterprise` distributed) `reads_citus.CitusReads` with its
+    session settings, asked once at start on a connection of its own."""
+    from services.registry.answers import reads_citus  # it builds on this module
+
+    target = dsn(database_url)
+    probe = await asyncpg.connect(target)
+    try:
+        citus = await reads_citus.is_distributed(probe)
+    finally:
+        await probe.close()
     pool = await asyncpg.create_pool(
-        dsn(database_url),
+        target,
         min_size=pool_size,
         max_size=pool_size,
         reset=keep_session,
         # Autocommit reads: no BEGIN/COMMIT round trips; times in UTC whatever the server's zone.
-        server_settings={"timezone": "UTC", "application_name": "qcr-registry-reads"},
+        server_settings={
+            "timezone": "UTC",
+            "application_name": "qcr-registry-reads",
+            **(reads_citus.SESSION if citus else {}),
+        },
     )
     assert pool is not None
-    return PgReads(pool)
+    return reads_citus.CitusReads(pool) if citus else PgReads(pool)
