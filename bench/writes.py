@@ -21,7 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -109,6 +109,71 @@ def _event(ref: str) -> dict[str, str]:
     }
 
 
+def _cpu_ticks() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores since boot, from /proc/stat (Linux)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+class Waits:
+    """What the database's backends waited on while writes ran: sampled from pg_stat_activity
+    every 20 ms, so "16 writers are not 16× one" can be told apart as lock waits (writers queued
+    behind each other) or CPU (the cores were busy)."""
+
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.samples = 0
+        self.lock_waiting = 0  # samples where at least one backend waited on a lock
+        self.lwlock_waiting = 0
+        self._stop = asyncio.Event()
+
+    async def run(self) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            while not self._stop.is_set():
+                row = await conn.fetchrow(
+                    "SELECT count(*) FILTER (WHERE wait_event_type = 'Lock') AS lock, "
+                    "count(*) FILTER (WHERE wait_event_type = 'LWLock') AS lwlock "
+                    "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+                self.samples += 1
+                self.lock_waiting += row["lock"] > 0
+                self.lwlock_waiting += row["lwlock"] > 0
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), 0.02)
+        finally:
+            await conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+async def _sampled_writes(
+    url: str, token: str, codes: list[str], clients: int, tag: str, dsn: str
+) -> tuple[float, list[float], dict[str, float]]:
+    """`_writes`, with the share of lock-wait samples and of busy CPU while it ran."""
+    waits = Waits(dsn)
+    sampler = asyncio.create_task(waits.run())
+    busy0, total0 = _cpu_ticks()
+    rate, latencies = await _writes(url, token, codes, clients, tag)
+    busy1, total1 = _cpu_ticks()
+    waits.stop()
+    await sampler
+    share = max(waits.samples, 1)
+    return (
+        rate,
+        latencies,
+        {
+            "lock_wait_share": round(waits.lock_waiting / share, 3),
+            "lwlock_wait_share": round(waits.lwlock_waiting / share, 3),
+            "cpu_busy_share": round((busy1 - busy0) / max(total1 - total0, 1), 3),
+        },
+    )
+
+
 async def _writes(
     url: str, token: str, codes: list[str], clients: int, tag: str
 ) -> tuple[float, list[float]]:
@@ -179,8 +244,10 @@ def main(argv: list[str] | None = None) -> int:
     log = data_dir / "server.log"
     with serve(args.root, {**env, "PYTHONPATH": str(args.root)}, log) as url:
         w = args.writes
-        one, lat1 = asyncio.run(_writes(url, token, codes[:w], 1, "S"))
-        sixteen, lat16 = asyncio.run(_writes(url, token, codes[w : w + 16 * w // 4], 16, "M"))
+        one, lat1, seen1 = asyncio.run(_sampled_writes(url, token, codes[:w], 1, "S", dsn))
+        sixteen, lat16, seen16 = asyncio.run(
+            _sampled_writes(url, token, codes[w : w + 16 * w // 4], 16, "M", dsn)
+        )
         result.update(
             {
                 "events_per_s_1": round(one, 1),
@@ -188,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
                 "ratio_16_to_1": round(sixteen / one, 2),
                 "p99_ms_1": round(p99(lat1), 1),
                 "p99_ms_16": round(p99(lat16), 1),
+                "waits_1": seen1,
+                "waits_16": seen16,
             }
         )
         started = time.perf_counter()
