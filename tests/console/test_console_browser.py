@@ -52,6 +52,20 @@ def sign_in_at_provider(page, username: str) -> None:  # type: ignore[no-untyped
     page.get_by_role("button", name="Sign in at the provider").click()
 
 
+def signed_in_at(page, url: str, path: str, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Open a console page, follow its sign-in link through the provider and land back on it."""
+    page.goto(url + path)
+    page.get_by_role("link", name="Sign in with the department's identity provider").click()
+    sign_in_at_provider(page, username)
+    page.wait_for_url(url + path)
+
+
+def phone_page(browser):  # type: ignore[no-untyped-def]
+    """A browser context in English at a phone's width (375 px), and a page in it."""
+    context = browser.new_context(locale="en-US", viewport={"width": 375, "height": 812})
+    return context, context.new_page()
+
+
 def test_a_handler_signs_in_works_a_case_and_reads_the_statistics(
     live_complaints: str, provider: Provider, backend: Backend
 ) -> None:
@@ -156,12 +170,8 @@ def test_a_handler_signs_in_works_a_case_and_reads_the_statistics(
             desk.close()
 
             # English at a phone's width: nothing wider than the screen.
-            phone = browser.new_context(locale="en-US", viewport={"width": 375, "height": 812})
-            page = phone.new_page()
-            page.goto(url + "/console/")
-            page.get_by_role("link", name="Sign in with the department's identity provider").click()
-            sign_in_at_provider(page, "li")
-            page.wait_for_url(url + "/console/")
+            phone, page = phone_page(browser)
+            signed_in_at(page, url, "/console/", "li")
             assert page.locator("h1").inner_text() == "Case queue"
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
             shot(page, "handler-queue-phone-en")

@@ -14,7 +14,7 @@ import pytest
 
 from services.common.roles import Role
 from services.registry.database import load_models as registry_models
-from tests.console.test_console_browser import SCREENSHOTS, sign_in_at_provider
+from tests.console.test_console_browser import SCREENSHOTS, phone_page, sign_in_at_provider, signed_in_at
 from tests.console.test_registry_console import DAIRY, INDICATORS, OTHER
 from tests.console.test_regulator_admin_console import PILOT
 from tests.console_support import live_console
@@ -209,22 +209,15 @@ def test_an_enterprise_and_a_regulator_do_their_work_in_the_browser(
             context.close()
 
             # English at a phone's width.
-            phone = browser.new_context(locale="en-US", viewport={"width": 375, "height": 812})
-            page = phone.new_page()
-            page.goto(url + "/console/")
-            page.get_by_role("link", name="Sign in with the department's identity provider").click()
-            sign_in_at_provider(page, "dairy")
-            page.wait_for_url(url + "/console/")
+            phone, page = phone_page(browser)
+            signed_in_at(page, url, "/console/", "dairy")
             assert page.locator("h1").inner_text() == "Our quality-credit file"
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
             shot(page, "enterprise-home-phone-en")
             page.get_by_role("button", name="Sign out").click()
             page.wait_for_url(url + "/console/signed-out")
             # The regulator's warnings and plans at a phone's width too.
-            page.goto(url + "/console/warnings")
-            page.get_by_role("link", name="Sign in with the department's identity provider").click()
-            sign_in_at_provider(page, "wang")
-            page.wait_for_url(url + "/console/warnings")
+            signed_in_at(page, url, "/console/warnings", "wang")
             assert page.locator("h1").inner_text() == "Early warnings"
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
             shot(page, "regulator-warnings-phone-en")

@@ -23,7 +23,7 @@ from services.common.roles import Role
 from services.registry.app import create_app
 from services.registry.database import load_models as registry_models
 from services.registry.settings import RegistrySettings
-from tests.console.test_console_browser import SCREENSHOTS, sign_in_at_provider
+from tests.console.test_console_browser import SCREENSHOTS, phone_page, sign_in_at_provider, signed_in_at
 from tests.console.test_registry_console import DAIRY, OTHER
 from tests.console_support import live_console
 from tests.oidc_provider import Provider
@@ -275,12 +275,8 @@ def test_a_regulator_works_the_lists_repairs_plans_and_spot_checks_in_the_browse
             context.close()
 
             # The new pages in English at a phone's width.
-            phone = browser.new_context(locale="en-US", viewport={"width": 375, "height": 812})
-            page = phone.new_page()
-            page.goto(url + "/console/plans/new")
-            page.get_by_role("link", name="Sign in with the department's identity provider").click()
-            sign_in_at_provider(page, "wang")
-            page.wait_for_url(url + "/console/plans/new")
+            phone, page = phone_page(browser)
+            signed_in_at(page, url, "/console/plans/new", "wang")
             assert page.locator("h1").inner_text() == "New double-random plan"
             assert page.evaluate("document.documentElement.scrollWidth") <= 375
             shot(page, "plan-new-phone-en")
