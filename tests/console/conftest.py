@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -15,9 +16,10 @@ from services.complaints.settings import ComplaintsSettings
 from services.registry.app import create_app as create_registry_app
 from services.registry.database import load_models as registry_models
 from services.registry.settings import RegistrySettings
-from tests.console_support import console_settings
+from tests.console_support import console_settings, live_console
 from tests.oidc_provider import Provider
-from tests.support import running, wipe
+from tests.portal.test_browser import chromium
+from tests.support import Backend, running, wipe
 
 
 @pytest.fixture
@@ -50,3 +52,18 @@ async def registry_console(registry_app: FastAPI) -> AsyncIterator[httpx.AsyncCl
             yield client
         finally:
             await wipe(registry_app.state.engine, registry_models())
+
+
+@pytest.fixture
+def live_registry(tmp_path: Path, backend: Backend, keys_dir: Path, provider: Provider) -> Iterator[str]:
+    """The registry served by `qcr` on loopback, signing in at the test provider (browser tests)."""
+    chromium()
+    with live_console(
+        "registry",
+        database_url=backend.registry_url,
+        models=registry_models,
+        provider=provider,
+        keys_dir=keys_dir,
+        log=tmp_path / "registry.log",
+    ) as url:
+        yield url

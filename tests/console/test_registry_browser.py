@@ -6,18 +6,15 @@ Screenshots go to test-artifacts/screenshots/console-*.png (the path is printed)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
 from services.common.roles import Role
-from services.registry.database import load_models as registry_models
 from tests.console.test_console_browser import SCREENSHOTS, phone_page, sign_in_at_provider, signed_in_at
 from tests.console.test_registry_console import DAIRY, INDICATORS, OTHER
 from tests.console.test_regulator_admin_console import PILOT
-from tests.console_support import live_console
 from tests.oidc_provider import Provider
 from tests.portal.seed import BLACK
 from tests.portal.test_browser import CHROMIUM_ARGS, chromium
@@ -25,20 +22,6 @@ from tests.registry.test_standards import PDF
 from tests.support import Backend, Tokens, event_body
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def live_registry(tmp_path: Path, backend: Backend, keys_dir: Path, provider: Provider) -> Iterator[str]:
-    chromium()
-    with live_console(
-        "registry",
-        database_url=backend.registry_url,
-        models=registry_models,
-        provider=provider,
-        keys_dir=keys_dir,
-        log=tmp_path / "registry.log",
-    ) as url:
-        yield url
 
 
 def seed(url: str, tokens: Tokens) -> str:

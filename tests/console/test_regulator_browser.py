@@ -11,9 +11,7 @@ Screenshots go to test-artifacts/screenshots/console-*.png (the path is printed)
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,11 +19,9 @@ import pytest
 from services.common.clock import FrozenClock
 from services.common.roles import Role
 from services.registry.app import create_app
-from services.registry.database import load_models as registry_models
 from services.registry.settings import RegistrySettings
 from tests.console.test_console_browser import SCREENSHOTS, phone_page, sign_in_at_provider, signed_in_at
 from tests.console.test_registry_console import DAIRY, OTHER
-from tests.console_support import live_console
 from tests.oidc_provider import Provider
 from tests.portal.seed import blacklist
 from tests.portal.test_browser import CHROMIUM_ARGS, chromium
@@ -36,20 +32,6 @@ from tests.support import Backend, Tokens, code, running
 pytestmark = pytest.mark.slow
 
 REPAIRED = code(703)  # listed over a year ago, applies for credit repair
-
-
-@pytest.fixture
-def live_registry(tmp_path: Path, backend: Backend, keys_dir: Path, provider: Provider) -> Iterator[str]:
-    chromium()
-    with live_console(
-        "registry",
-        database_url=backend.registry_url,
-        models=registry_models,
-        provider=provider,
-        keys_dir=keys_dir,
-        log=tmp_path / "registry.log",
-    ) as url:
-        yield url
 
 
 async def _listed_a_year_ago(settings: RegistrySettings, tokens: Tokens) -> None:
